@@ -1,0 +1,154 @@
+"""k8sedge: one typed client for edge clusters, scheduling experiments and cluster pools.
+
+>>> import k8sedge
+>>> client = k8sedge.connect()          # the embedded memory backend
+>>> client.edge.health().status
+'healthy'
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+from .client import Client, connect
+from .clock import Clock, ManualClock, SystemClock
+from .edge import EdgeAPI
+from .errors import (
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    InternalError,
+    K8sEdgeError,
+    NotFoundError,
+    RateLimitedError,
+    ServiceUnavailableError,
+    TransportError,
+    UnauthorizedError,
+    UnsupportedError,
+)
+from .models.edge import (
+    AggregatedMetrics,
+    ContainerMetrics,
+    Deployment,
+    DeploymentStatus,
+    DeployRequest,
+    DeployResult,
+    DeployStrategy,
+    Health,
+    IssuedToken,
+    MetricPoint,
+    MetricsSample,
+    NetworkStats,
+    Node,
+    NodeMetrics,
+    NodeMetricsSummary,
+    NodeRegistration,
+    NodeStatus,
+    NodeStatusUpdate,
+    OperationResult,
+    Operator,
+    Page,
+    Pagination,
+    Placement,
+    PlacementConstraint,
+    PlacementStrategy,
+    RecordResult,
+    ResourceRequirements,
+    TokenRequest,
+    TokenValidation,
+    Workload,
+    WorkloadSpec,
+    WorkloadStatus,
+    WorkloadType,
+    WorkloadUpdate,
+)
+from .quantity import Quantity, QuantityFormat, parse_quantity
+
+if TYPE_CHECKING:
+    from .backends.memory import MemoryBackend
+    from .cluster import Cluster
+    from .engine import Scheduler, ScheduleResult
+    from .engine.config import SchedulerConfiguration, default_configuration
+
+# Heavier parts (numpy, the engine) load on first use, so `import k8sedge` stays light.
+_LAZY = {
+    "MemoryBackend": "k8sedge.backends.memory",
+    "Cluster": "k8sedge.cluster",
+    "Scheduler": "k8sedge.engine",
+    "SchedulerConfiguration": "k8sedge.engine.config",
+    "default_configuration": "k8sedge.engine.config",
+    "ScheduleResult": "k8sedge.engine",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'k8sedge' has no attribute {name!r}")
+
+
+__all__ = [
+    "AggregatedMetrics",
+    "BadRequestError",
+    "Client",
+    "Clock",
+    "Cluster",
+    "ConflictError",
+    "ContainerMetrics",
+    "DeployRequest",
+    "DeployResult",
+    "DeployStrategy",
+    "Deployment",
+    "DeploymentStatus",
+    "EdgeAPI",
+    "ForbiddenError",
+    "Health",
+    "InternalError",
+    "IssuedToken",
+    "K8sEdgeError",
+    "ManualClock",
+    "MemoryBackend",
+    "MetricPoint",
+    "MetricsSample",
+    "NetworkStats",
+    "Node",
+    "NodeMetrics",
+    "NodeMetricsSummary",
+    "NodeRegistration",
+    "NodeStatus",
+    "NodeStatusUpdate",
+    "NotFoundError",
+    "OperationResult",
+    "Operator",
+    "Page",
+    "Pagination",
+    "Placement",
+    "PlacementConstraint",
+    "PlacementStrategy",
+    "Quantity",
+    "QuantityFormat",
+    "RateLimitedError",
+    "RecordResult",
+    "ResourceRequirements",
+    "ScheduleResult",
+    "Scheduler",
+    "SchedulerConfiguration",
+    "ServiceUnavailableError",
+    "SystemClock",
+    "TokenRequest",
+    "TokenValidation",
+    "TransportError",
+    "UnauthorizedError",
+    "UnsupportedError",
+    "Workload",
+    "WorkloadSpec",
+    "WorkloadStatus",
+    "WorkloadType",
+    "WorkloadUpdate",
+    "__version__",
+    "connect",
+    "default_configuration",
+    "parse_quantity",
+]

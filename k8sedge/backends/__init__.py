@@ -1,0 +1,62 @@
+"""Backends, selected by URL scheme: ``memory://``, ``http(s)://``, ``kubernetes://``."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from ..errors import UnsupportedError
+from .base import AsyncEdgeBackend, Backend, EdgeBackend
+
+__all__ = ["AsyncEdgeBackend", "Backend", "EdgeBackend", "open_backend"]
+
+# scheme -> (module, factory, extra that installs its dependencies)
+_SCHEMES: dict[str, tuple[str, str, str]] = {
+    "memory": ("k8sedge.backends.memory", "MemoryBackend", ""),
+    "http": ("k8sedge.backends.http", "HttpBackend", "http"),
+    "https": ("k8sedge.backends.http", "HttpBackend", "http"),
+}
+
+_FLOAT_OPTIONS = {"grace_period", "rollout_interval", "metrics_retention"}
+_INT_OPTIONS = {"seed"}
+
+
+def _memory_options(query: str) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for key, value in parse_qsl(query):
+        if key in _FLOAT_OPTIONS:
+            options[key] = float(value)
+        elif key in _INT_OPTIONS:
+            options[key] = int(value)
+        else:
+            raise UnsupportedError(f"unknown memory:// option {key!r}", {"url": key})
+    return options
+
+
+def open_backend(url: str | None, **options: Any) -> Backend:
+    """Create the backend for ``url`` (``None`` is the memory backend)."""
+    if url is None:
+        url = "memory://"
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _SCHEMES:
+        supported = ", ".join(f"{s}://" for s in _SCHEMES)
+        raise UnsupportedError(
+            f"no backend for {url!r}; supported: {supported}", {"url": "unknown scheme"}
+        )
+    module_name, factory_name, extra = _SCHEMES[scheme]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UnsupportedError(
+            f"the {scheme}:// backend needs extra dependencies: pip install 'k8sedge[{extra}]' "
+            f"({exc})"
+        ) from exc
+    factory = getattr(module, factory_name)
+    if scheme == "memory":
+        options = {**_memory_options(parts.query), **options}
+        backend: Backend = factory(**options)
+    else:
+        backend = factory(url, **options)
+    return backend

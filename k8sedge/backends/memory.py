@@ -1,0 +1,435 @@
+"""The memory backend: the embedded default, a simulated cluster in this process."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .._version import __version__
+from ..clock import Clock
+from ..cluster import Cluster
+from ..cluster.metrics import FIELDS, Window
+from ..cluster.nodes import NodeRecord
+from ..cluster.placement import validate_placement, validate_resources, validate_spec
+from ..cluster.workloads import DeploymentRecord, WorkloadRecord
+from ..engine import SchedulerConfiguration
+from ..errors import BadRequestError, NotFoundError
+from ..models.edge import (
+    AggregatedMetrics,
+    ContainerMetrics,
+    Deployment,
+    DeployRequest,
+    DeployResult,
+    Health,
+    IssuedToken,
+    MetricPoint,
+    MetricsSample,
+    Node,
+    NodeMetrics,
+    NodeMetricsSummary,
+    NodeRegistration,
+    NodeStatus,
+    NodeStatusUpdate,
+    OperationResult,
+    Page,
+    RecordResult,
+    TokenRequest,
+    TokenValidation,
+    Workload,
+    WorkloadSpec,
+    WorkloadStatus,
+    WorkloadUpdate,
+)
+from ..pagination import check_page, page_of
+from ..timeutil import parse_duration, to_datetime
+
+__all__ = ["MemoryBackend", "MemoryEdge"]
+
+
+def _points(series: list[tuple[float, float]]) -> list[MetricPoint]:
+    return [MetricPoint(timestamp=to_datetime(t), value=v) for t, v in series]
+
+
+def _sample_values(sample: MetricsSample) -> list[float]:
+    network = sample.network
+    raw: dict[str, float | None] = {
+        "cpu_usage": sample.cpu_usage,
+        "memory_usage": sample.memory_usage,
+        "memory_total": sample.memory_total,
+        "disk_usage": sample.disk_usage,
+        "disk_total": sample.disk_total,
+        "network_rx_bytes": None if network is None else float(network.rx_bytes),
+        "network_tx_bytes": None if network is None else float(network.tx_bytes),
+    }
+    for name, value in raw.items():
+        if value is not None and value < 0:
+            raise BadRequestError(f"{name} must not be negative", {name: "must not be negative"})
+    return [math.nan if raw[f] is None else float(raw[f]) for f in FIELDS]  # type: ignore[arg-type]
+
+
+class MemoryEdge:
+    """The edge surface over a ``Cluster``."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+
+    # -- views -------------------------------------------------------------------------------
+
+    def _node(self, record: NodeRecord, now: float) -> Node:
+        return Node(
+            id=record.id,
+            name=record.name,
+            address=record.address,
+            status=self.cluster.nodes.status_of(record, now),
+            capabilities=list(record.capabilities),
+            resources=dict(record.resources),
+            labels=dict(record.labels),
+            usage=dict(record.usage),
+            registered_at=to_datetime(record.registered_at),
+            last_heartbeat=None
+            if record.last_heartbeat is None
+            else to_datetime(record.last_heartbeat),
+        )
+
+    def _workload(self, record: WorkloadRecord, now: float) -> Workload:
+        workloads = self.cluster.workloads
+        status, message = workloads.status_of(record, now)
+        nodes = sorted({p.node.id for p in record.pods if p.node is not None})
+        return Workload(
+            id=record.id,
+            name=record.name,
+            namespace=record.namespace,
+            type=record.type,
+            image=record.image,
+            replicas=record.replicas,
+            resources=record.resources,
+            placement=record.placement,
+            status=status,
+            nodes=nodes,
+            ready_replicas=workloads.ready_replicas(record, now),
+            message=message,
+            revision=record.revision,
+            deployment_id=record.deployment_id,
+            created_at=to_datetime(record.created_at),
+            updated_at=to_datetime(record.updated_at),
+        )
+
+    @staticmethod
+    def _deployment(record: DeploymentRecord, replicas: int) -> Deployment:
+        return Deployment(
+            id=record.id,
+            workload_id=record.workload_id,
+            strategy=record.strategy,
+            status=record.status,
+            revision=record.revision,
+            target_nodes=list(record.target_nodes),
+            desired_replicas=replicas,
+            updated_replicas=record.updated,
+            batch_size=record.batch_size,
+            batches_done=record.batches_done,
+            waiting_nodes=list(record.waiting),
+            message=record.message,
+            started_at=to_datetime(record.started_at),
+            finished_at=None if record.finished_at is None else to_datetime(record.finished_at),
+        )
+
+    # -- health and nodes --------------------------------------------------------------------
+
+    def health(self) -> Health:
+        return Health(
+            status="healthy", version=__version__, timestamp=to_datetime(self.cluster.now())
+        )
+
+    def register_node(self, request: NodeRegistration) -> Node:
+        with self.cluster.lock:
+            now = self.cluster.tick()
+            record = self.cluster.nodes.register(
+                name=request.name,
+                address=request.address,
+                capabilities=list(request.capabilities),
+                resources=dict(request.resources),
+                labels=dict(request.labels),
+                now=now,
+            )
+            self.cluster.workloads.node_returned()
+            return self._node(record, now)
+
+    def list_nodes(self, page: int, limit: int) -> Page[Node]:
+        check_page(page, limit)
+        with self.cluster.lock:
+            now = self.cluster.tick()
+            nodes = self.cluster.nodes
+            chunk = page_of(nodes.ordered(), page, limit)
+            return Page([self._node(nodes.by_id[i], now) for i in chunk.items], chunk.pagination)
+
+    def get_node(self, node_id: str) -> Node:
+        with self.cluster.lock:
+            now = self.cluster.tick()
+            return self._node(self.cluster.nodes.get(node_id), now)
+
+    def update_node_status(self, node_id: str, update: NodeStatusUpdate) -> Node:
+        with self.cluster.lock:
+            now = self.cluster.tick()
+            nodes = self.cluster.nodes
+            record = nodes.get(node_id)
+            for key, quantity in update.resources.items():
+                if quantity.value < 0:
+                    raise BadRequestError(
+                        f"resources.{key} must not be negative", {f"resources.{key}": "negative"}
+                    )
+            if update.status is NodeStatus.REGISTERED:
+                raise BadRequestError(
+                    "status cannot be set back to 'registered'",
+                    {"status": "must be one of 'active', 'maintenance', 'offline'"},
+                )
+            came_back = nodes.heartbeat(record, now) if update.heartbeat else False
+            if update.status is not None:
+                nodes.set_reported(record, update.status)
+            if update.resources:
+                record.usage.update(update.resources)
+            if came_back:
+                self.cluster.workloads.node_returned()
+                self.cluster.workloads.reconcile(now)
+            return self._node(record, now)
+
+    def delete_node(self, node_id: str) -> OperationResult:
+        with self.cluster.lock:
+            now = self.cluster.tick()
+            record = self.cluster.nodes.get(node_id)
+            self.cluster.workloads.node_removed(record)
+            self.cluster.nodes.remove(record)
+            self.cluster.metrics.forget(record.id)
+            self.cluster.workloads.reconcile(now)
+            return OperationResult(success=True, message="Node successfully removed")
+
+    # -- workloads ---------------------------------------------------------------------------
+
+    def create_workload(self, spec: WorkloadSpec) -> Workload:
+        validate_spec(spec)
+        with self.cluster.lock:
+            now = self.cluster.tick()
+            return self._workload(self.cluster.workloads.create(spec, now), now)
+
+    def list_workloads(
+        self, page: int, limit: int, namespace: str | None, status: str | None
+    ) -> Page[Workload]:
+        check_page(page, limit)
+        if status is not None and status not in WorkloadStatus.__members__.values():
+            allowed = ", ".join(s.value for s in WorkloadStatus)
+            raise BadRequestError(f"status must be one of {allowed}", {"status": "unknown status"})
+        with self.cluster.lock:
+            now = self.cluster.tick()
+            views = [
+                self._workload(w, now)
+                for w in self.cluster.workloads
+                if namespace is None or w.namespace == namespace
+            ]
+            if status is not None:
+                views = [w for w in views if w.status == status]
+            return page_of(views, page, limit)
+
+    def get_workload(self, workload_id: str) -> Workload:
+        with self.cluster.lock:
+            now = self.cluster.tick()
+            return self._workload(self.cluster.workloads.get(workload_id), now)
+
+    def update_workload(self, workload_id: str, update: WorkloadUpdate) -> Workload:
+        if update.resources is not None:
+            validate_resources(update.resources)
+        if update.placement is not None:
+            validate_placement(update.placement)
+        with self.cluster.lock:
+            now = self.cluster.tick()
+            workloads = self.cluster.workloads
+            record = workloads.get(workload_id)
+            workloads.update(
+                record,
+                image=update.image,
+                replicas=update.replicas,
+                resources=update.resources,
+                placement=update.placement,
+                now=now,
+            )
+            return self._workload(record, now)
+
+    def delete_workload(self, workload_id: str) -> OperationResult:
+        with self.cluster.lock:
+            self.cluster.tick()
+            workloads = self.cluster.workloads
+            workloads.delete(workloads.get(workload_id))
+            return OperationResult(success=True, message="Workload successfully removed")
+
+    def deploy_workload(self, workload_id: str, request: DeployRequest) -> DeployResult:
+        with self.cluster.lock:
+            now = self.cluster.tick()
+            workloads = self.cluster.workloads
+            record = workloads.get(workload_id)
+            targets = None
+            if request.nodes is not None:
+                if not request.nodes:
+                    raise BadRequestError(
+                        "nodes must not be empty (omit it to deploy anywhere)",
+                        {"nodes": "must not be empty"},
+                    )
+                targets = []
+                for i, node_id in enumerate(request.nodes):
+                    node = self.cluster.nodes.by_id.get(node_id)
+                    if node is None:
+                        raise NotFoundError(
+                            f"node {node_id!r} not found", {f"nodes[{i}]": "no such node"}
+                        )
+                    if node not in targets:
+                        targets.append(node)
+            deployment = workloads.deploy(record, targets, request.strategy, now)
+            status, _ = workloads.status_of(record, now)
+            return DeployResult(
+                id=record.id,
+                name=record.name,
+                status=status,
+                deployment_id=deployment.id,
+                target_nodes=list(deployment.target_nodes),
+                started_at=to_datetime(deployment.started_at),
+            )
+
+    def get_deployment(self, workload_id: str, deployment_id: str) -> Deployment:
+        with self.cluster.lock:
+            self.cluster.tick()
+            workloads = self.cluster.workloads
+            record = workloads.get(workload_id)
+            deployment = workloads.get_deployment(deployment_id)
+            if deployment.workload_id != record.id:
+                raise NotFoundError(
+                    f"deployment {deployment_id!r} not found for workload {workload_id!r}",
+                    {"deployment_id": deployment_id},
+                )
+            return self._deployment(deployment, record.replicas)
+
+    # -- metrics -----------------------------------------------------------------------------
+
+    def record_metrics(self, node_id: str, samples: Sequence[MetricsSample]) -> RecordResult:
+        if not samples:
+            raise BadRequestError("no samples given", {"samples": "must not be empty"})
+        values = [_sample_values(s) for s in samples]
+        with self.cluster.lock:
+            now = self.cluster.now()
+            self.cluster.nodes.get(node_id)
+            stamps = [now if s.timestamp is None else s.timestamp.timestamp() for s in samples]
+            store = self.cluster.metrics
+            if len(samples) == 1:
+                store.append(node_id, stamps[0], values[0], now)
+            else:
+                store.extend(node_id, np.asarray(stamps), np.asarray(values).T, now)
+            last = samples[-1]
+            if last.containers:
+                store.latest_containers[node_id] = [
+                    {"name": c.name, "cpu_usage": c.cpu_usage, "memory_usage": c.memory_usage}
+                    for c in last.containers
+                ]
+            return RecordResult(success=True, recorded_at=to_datetime(stamps[-1]))
+
+    def _window(self, timeframe: str, resolution: str) -> Window:
+        tf = parse_duration(timeframe, field="timeframe")
+        res = parse_duration(resolution, field="resolution")
+        return Window(self.cluster.now(), tf, res)
+
+    def node_metrics(self, node_id: str, timeframe: str, resolution: str) -> NodeMetrics:
+        window = self._window(timeframe, resolution)
+        with self.cluster.lock:
+            record = self.cluster.nodes.get(node_id)
+            series = self.cluster.metrics.node_series(node_id, window)
+            containers: list[dict[str, Any]] = self.cluster.metrics.latest_containers.get(
+                node_id, []
+            )
+            return NodeMetrics(
+                node_id=record.id,
+                node_name=record.name,
+                timeframe=timeframe,
+                resolution=resolution,
+                metrics={name: _points(points) for name, points in series.items()},
+                containers=[ContainerMetrics(**c) for c in containers],
+            )
+
+    def all_metrics(self, timeframe: str, resolution: str) -> AggregatedMetrics:
+        window = self._window(timeframe, resolution)
+        with self.cluster.lock:
+            series, per_node = self.cluster.metrics.aggregate(window)
+            nodes = self.cluster.nodes.by_id
+            summaries = {
+                node_id: NodeMetricsSummary(
+                    name=nodes[node_id].name,
+                    cpu_usage_avg=values.get("cpu_usage"),
+                    memory_usage_avg=values.get("memory_usage"),
+                )
+                for node_id, values in per_node.items()
+                if node_id in nodes
+            }
+            return AggregatedMetrics(
+                timeframe=timeframe,
+                resolution=resolution,
+                nodes_count=len(summaries),
+                aggregated={f"{name}_avg": _points(points) for name, points in series.items()},
+                nodes=summaries,
+            )
+
+    # -- tokens ------------------------------------------------------------------------------
+
+    def generate_token(self, request: TokenRequest) -> IssuedToken:
+        with self.cluster.lock:
+            self.cluster.nodes.get(request.node_id)
+            token, expires = self.cluster.tokens.issue(request.node_id, request.expiration)
+            return IssuedToken(token=token, expires_at=to_datetime(expires))
+
+    def validate_token(self, token: str) -> TokenValidation:
+        with self.cluster.lock:
+            claims, reason = self.cluster.tokens.decode(token)
+            if claims is None:
+                return TokenValidation(valid=False, reason=reason)
+            subject = str(claims["sub"])
+            if claims.get("scope") == "node" and subject not in self.cluster.nodes.by_id:
+                return TokenValidation(valid=False, node_id=subject, reason="unknown node")
+            return TokenValidation(
+                valid=True,
+                node_id=subject if claims.get("scope") == "node" else None,
+                expires_at=to_datetime(float(claims["exp"])),
+            )
+
+    def revoke_token(self, token: str) -> OperationResult:
+        with self.cluster.lock:
+            self.cluster.tokens.revoke(token)
+            return OperationResult(success=True, message="Token successfully revoked")
+
+
+class MemoryBackend:
+    """The embedded backend: ``k8sedge.connect()`` or ``connect("memory://")``."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        grace_period: float = 40.0,
+        rollout_interval: float = 1.0,
+        token_secret: bytes | str | None = None,
+        scheduler_config: SchedulerConfiguration | None = None,
+        seed: int = 0,
+        metrics_retention: float = 7 * 86400,
+    ) -> None:
+        self.cluster = Cluster(
+            clock=clock,
+            grace_period=grace_period,
+            rollout_interval=rollout_interval,
+            token_secret=token_secret,
+            scheduler_config=scheduler_config,
+            seed=seed,
+            metrics_retention=metrics_retention,
+        )
+        self._edge = MemoryEdge(self.cluster)
+
+    @property
+    def edge(self) -> MemoryEdge:
+        return self._edge
+
+    def close(self) -> None:
+        """Nothing to release: the cluster lives as long as this object."""

@@ -1,0 +1,307 @@
+"""``client.edge``: the edge orchestrator, typed and convenient, over any backend.
+
+Keyword arguments are the spec's JSON fields. They are checked by the same structuring
+the server applies to request bodies, so bad input raises the same ``BadRequestError``
+(naming the field) on every backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+import attrs
+
+from .backends.base import EdgeBackend
+from .models.edge import (
+    AggregatedMetrics,
+    Deployment,
+    DeployRequest,
+    DeployResult,
+    Health,
+    IssuedToken,
+    MetricsSample,
+    Node,
+    NodeMetrics,
+    NodeRegistration,
+    NodeStatusUpdate,
+    OperationResult,
+    Page,
+    RecordResult,
+    TokenRequest,
+    TokenValidation,
+    Workload,
+    WorkloadSpec,
+    WorkloadUpdate,
+)
+from .pagination import DEFAULT_LIMIT, MAX_LIMIT, check_page
+from .serde import structure, unstructure
+
+__all__ = ["EdgeAPI", "MetricsAPI", "NodesAPI", "TokensAPI", "WorkloadsAPI"]
+
+T = TypeVar("T")
+
+
+def _request(cls: type[T], **fields: Any) -> T:
+    """Build a request model from keyword arguments (models and dicts both accepted)."""
+    data = {
+        k: unstructure(v) if attrs.has(type(v)) else v for k, v in fields.items() if v is not None
+    }
+    return structure(data, cls, what="arguments")
+
+
+def _identifier(value: object, field: str) -> str:
+    from .errors import BadRequestError
+
+    if not isinstance(value, str) or not value:
+        raise BadRequestError(f"{field} must be a non-empty string", {field: "must be a string"})
+    return value
+
+
+def _iterate(fetch: Any, limit: int) -> Iterator[Any]:
+    check_page(1, limit)
+    page = 1
+    while True:
+        result: Page[Any] = fetch(page, limit)
+        yield from result.items
+        if page >= result.pagination.pages:
+            return
+        page += 1
+
+
+class NodesAPI:
+    """Edge nodes: register, list, read, heartbeat and status, delete."""
+
+    def __init__(self, backend: EdgeBackend) -> None:
+        self._backend = backend
+
+    def register(
+        self,
+        *,
+        name: str,
+        address: str,
+        capabilities: Sequence[str] = (),
+        resources: Mapping[str, Any] | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> Node:
+        """Register a node; a duplicate name raises ``ConflictError``."""
+        request = _request(
+            NodeRegistration,
+            name=name,
+            address=address,
+            capabilities=list(capabilities) if not isinstance(capabilities, str) else capabilities,
+            resources=dict(resources) if resources is not None else None,
+            labels=dict(labels) if labels is not None else None,
+        )
+        return self._backend.register_node(request)
+
+    def list(self, page: int = 1, limit: int = DEFAULT_LIMIT) -> Page[Node]:
+        """One page of nodes, in registration order (``limit`` at most 100)."""
+        check_page(page, limit)
+        return self._backend.list_nodes(page, limit)
+
+    def iter(self, limit: int = MAX_LIMIT) -> Iterator[Node]:
+        """Every node, fetching page after page."""
+        return _iterate(self._backend.list_nodes, limit)
+
+    def get(self, node_id: str) -> Node:
+        return self._backend.get_node(_identifier(node_id, "node_id"))
+
+    def update_status(
+        self,
+        node_id: str,
+        *,
+        status: str | None = None,
+        heartbeat: bool = False,
+        resources: Mapping[str, Any] | None = None,
+    ) -> Node:
+        """Report status and usage; ``heartbeat=True`` marks the node alive now."""
+        update = _request(
+            NodeStatusUpdate,
+            status=status,
+            heartbeat=heartbeat,
+            resources=dict(resources) if resources is not None else None,
+        )
+        return self._backend.update_node_status(_identifier(node_id, "node_id"), update)
+
+    def heartbeat(self, node_id: str) -> Node:
+        """Shorthand for ``update_status(node_id, heartbeat=True)``."""
+        return self.update_status(node_id, heartbeat=True)
+
+    def delete(self, node_id: str) -> OperationResult:
+        return self._backend.delete_node(_identifier(node_id, "node_id"))
+
+
+class WorkloadsAPI:
+    """Workloads: define, list, read, update, delete and deploy."""
+
+    def __init__(self, backend: EdgeBackend) -> None:
+        self._backend = backend
+
+    def create(
+        self,
+        *,
+        name: str,
+        image: str,
+        namespace: str = "default",
+        type: str = "deployment",
+        replicas: int = 1,
+        resources: Mapping[str, Any] | Any = None,
+        placement: Mapping[str, Any] | Any = None,
+    ) -> Workload:
+        """Define a workload (status ``created``); ``deploy`` places its replicas."""
+        spec = _request(
+            WorkloadSpec,
+            name=name,
+            image=image,
+            namespace=namespace,
+            type=type,
+            replicas=replicas,
+            resources=resources,
+            placement=placement,
+        )
+        return self._backend.create_workload(spec)
+
+    def list(
+        self,
+        page: int = 1,
+        limit: int = DEFAULT_LIMIT,
+        *,
+        namespace: str | None = None,
+        status: str | None = None,
+    ) -> Page[Workload]:
+        check_page(page, limit)
+        return self._backend.list_workloads(page, limit, namespace, status)
+
+    def iter(
+        self, limit: int = MAX_LIMIT, *, namespace: str | None = None, status: str | None = None
+    ) -> Iterator[Workload]:
+        return _iterate(
+            lambda page, lim: self._backend.list_workloads(page, lim, namespace, status), limit
+        )
+
+    def get(self, workload_id: str) -> Workload:
+        return self._backend.get_workload(_identifier(workload_id, "workload_id"))
+
+    def update(
+        self,
+        workload_id: str,
+        *,
+        replicas: int | None = None,
+        resources: Mapping[str, Any] | Any = None,
+        image: str | None = None,
+        placement: Mapping[str, Any] | Any = None,
+    ) -> Workload:
+        """Change the given fields; a deployed workload rolls out the change."""
+        update = _request(
+            WorkloadUpdate, replicas=replicas, resources=resources, image=image, placement=placement
+        )
+        return self._backend.update_workload(_identifier(workload_id, "workload_id"), update)
+
+    def delete(self, workload_id: str) -> OperationResult:
+        return self._backend.delete_workload(_identifier(workload_id, "workload_id"))
+
+    def deploy(
+        self, workload_id: str, *, nodes: Sequence[str] | None = None, strategy: str = "rolling"
+    ) -> DeployResult:
+        """Place the workload's replicas (on ``nodes`` only, if given) with a rollout."""
+        request = _request(
+            DeployRequest,
+            nodes=list(nodes) if nodes is not None and not isinstance(nodes, str) else nodes,
+            strategy=strategy,
+        )
+        return self._backend.deploy_workload(_identifier(workload_id, "workload_id"), request)
+
+    def deployment(self, workload_id: str, deployment_id: str) -> Deployment:
+        """A rollout's progress: batches done, replicas updated, nodes waited for."""
+        return self._backend.get_deployment(
+            _identifier(workload_id, "workload_id"), _identifier(deployment_id, "deployment_id")
+        )
+
+
+class MetricsAPI:
+    """Node metrics: record samples, query windows downsampled into buckets."""
+
+    def __init__(self, backend: EdgeBackend) -> None:
+        self._backend = backend
+
+    def record(
+        self,
+        node_id: str,
+        *,
+        timestamp: datetime | str | None = None,
+        cpu_usage: float | None = None,
+        memory_usage: float | None = None,
+        memory_total: float | None = None,
+        disk_usage: float | None = None,
+        disk_total: float | None = None,
+        network: Mapping[str, int] | Any = None,
+        containers: Iterable[Mapping[str, Any] | Any] | None = None,
+    ) -> RecordResult:
+        """Record one sample; ``timestamp`` defaults to now."""
+        sample = _request(
+            MetricsSample,
+            timestamp=timestamp,
+            cpu_usage=cpu_usage,
+            memory_usage=memory_usage,
+            memory_total=memory_total,
+            disk_usage=disk_usage,
+            disk_total=disk_total,
+            network=network,
+            containers=None
+            if containers is None
+            else [unstructure(c) if attrs.has(type(c)) else c for c in containers],
+        )
+        return self._backend.record_metrics(_identifier(node_id, "node_id"), [sample])
+
+    def record_batch(
+        self, node_id: str, samples: Iterable[MetricsSample | Mapping[str, Any]]
+    ) -> RecordResult:
+        """Record many samples of one node in one call (the fast path for ingest)."""
+        checked = [
+            s if isinstance(s, MetricsSample) else structure(dict(s), MetricsSample, what="sample")
+            for s in samples
+        ]
+        return self._backend.record_metrics(_identifier(node_id, "node_id"), checked)
+
+    def node(self, node_id: str, timeframe: str = "1h", resolution: str = "5m") -> NodeMetrics:
+        """One node's series over ``timeframe``, averaged into ``resolution`` buckets."""
+        return self._backend.node_metrics(_identifier(node_id, "node_id"), timeframe, resolution)
+
+    def all(self, timeframe: str = "1h", resolution: str = "5m") -> AggregatedMetrics:
+        """Cross-node averages per bucket (Σsum/Σcount) and per-node averages."""
+        return self._backend.all_metrics(timeframe, resolution)
+
+
+class TokensAPI:
+    """JWT tokens for nodes: generate, validate, revoke."""
+
+    def __init__(self, backend: EdgeBackend) -> None:
+        self._backend = backend
+
+    def generate(self, node_id: str, expiration: str = "24h") -> IssuedToken:
+        return self._backend.generate_token(
+            _request(TokenRequest, node_id=node_id, expiration=expiration)
+        )
+
+    def validate(self, token: str) -> TokenValidation:
+        """Never raises for a bad token: ``valid`` is false and ``reason`` says why."""
+        return self._backend.validate_token(token if isinstance(token, str) else "")
+
+    def revoke(self, token: str) -> OperationResult:
+        return self._backend.revoke_token(_identifier(token, "token"))
+
+
+class EdgeAPI:
+    """The edge orchestrator surface: ``nodes``, ``workloads``, ``metrics``, ``tokens``."""
+
+    def __init__(self, backend: EdgeBackend) -> None:
+        self._backend = backend
+        self.nodes = NodesAPI(backend)
+        self.workloads = WorkloadsAPI(backend)
+        self.metrics = MetricsAPI(backend)
+        self.tokens = TokensAPI(backend)
+
+    def health(self) -> Health:
+        return self._backend.health()

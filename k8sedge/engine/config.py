@@ -1,0 +1,346 @@
+"""``KubeSchedulerConfiguration`` (kubescheduler.config.k8s.io/v1), typed, with upstream defaults.
+
+``default_configuration()`` is what kube-scheduler v1.32 defaults an empty configuration
+to; ``resolve_profile()`` merges a profile with the defaults and expands ``multiPoint``
+exactly as the scheduler framework does, giving the plugins of each extension point
+and every score plugin's weight.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from attrs import evolve, field, frozen
+
+from ..errors import BadRequestError
+
+__all__ = [
+    "API_VERSION",
+    "DEFAULT_PLUGINS",
+    "EXTENSION_POINTS",
+    "PLUGIN_EXTENSION_POINTS",
+    "Extender",
+    "Plugin",
+    "PluginConfig",
+    "PluginSet",
+    "Plugins",
+    "ResolvedProfile",
+    "SchedulerConfiguration",
+    "SchedulerProfile",
+    "default_configuration",
+    "resolve_profile",
+    "with_defaults",
+]
+
+API_VERSION = "kubescheduler.config.k8s.io/v1"
+DEFAULT_SCHEDULER_NAME = "default-scheduler"
+
+EXTENSION_POINTS = (
+    "pre_enqueue",
+    "queue_sort",
+    "pre_filter",
+    "filter",
+    "post_filter",
+    "pre_score",
+    "score",
+    "reserve",
+    "permit",
+    "pre_bind",
+    "bind",
+    "post_bind",
+)
+
+# Which extension points each in-tree plugin implements (kube-scheduler v1.32).
+PLUGIN_EXTENSION_POINTS: dict[str, frozenset[str]] = {
+    "SchedulingGates": frozenset({"pre_enqueue"}),
+    "PrioritySort": frozenset({"queue_sort"}),
+    "NodeUnschedulable": frozenset({"filter"}),
+    "NodeName": frozenset({"filter"}),
+    "TaintToleration": frozenset({"filter", "pre_score", "score"}),
+    "NodeAffinity": frozenset({"pre_filter", "filter", "pre_score", "score"}),
+    "NodePorts": frozenset({"pre_filter", "filter"}),
+    "NodeResourcesFit": frozenset({"pre_filter", "filter", "pre_score", "score"}),
+    "VolumeRestrictions": frozenset({"pre_filter", "filter"}),
+    "NodeVolumeLimits": frozenset({"pre_filter", "filter"}),
+    "VolumeBinding": frozenset(
+        {"pre_filter", "filter", "reserve", "pre_bind", "pre_score", "score"}
+    ),
+    "VolumeZone": frozenset({"pre_filter", "filter"}),
+    "PodTopologySpread": frozenset({"pre_filter", "filter", "pre_score", "score"}),
+    "InterPodAffinity": frozenset({"pre_filter", "filter", "pre_score", "score"}),
+    "DefaultPreemption": frozenset({"post_filter"}),
+    "NodeResourcesBalancedAllocation": frozenset({"pre_score", "score"}),
+    "ImageLocality": frozenset({"score"}),
+    "DefaultBinder": frozenset({"bind"}),
+}
+
+# getDefaultPlugins(): the default profile's multiPoint, in order, with score weights.
+DEFAULT_PLUGINS: tuple[tuple[str, int | None], ...] = (
+    ("SchedulingGates", None),
+    ("PrioritySort", None),
+    ("NodeUnschedulable", None),
+    ("NodeName", None),
+    ("TaintToleration", 3),
+    ("NodeAffinity", 2),
+    ("NodePorts", None),
+    ("NodeResourcesFit", 1),
+    ("VolumeRestrictions", None),
+    ("NodeVolumeLimits", None),
+    ("VolumeBinding", None),
+    ("VolumeZone", None),
+    ("PodTopologySpread", 2),
+    ("InterPodAffinity", 2),
+    ("DefaultPreemption", None),
+    ("NodeResourcesBalancedAllocation", 1),
+    ("ImageLocality", 1),
+    ("DefaultBinder", None),
+)
+
+_RESOURCES = [{"name": "cpu", "weight": 1}, {"name": "memory", "weight": 1}]
+DEFAULT_PLUGIN_ARGS: dict[str, dict[str, Any]] = {
+    "DefaultPreemption": {"minCandidateNodesPercentage": 10, "minCandidateNodesAbsolute": 100},
+    "InterPodAffinity": {"hardPodAffinityWeight": 1, "ignorePreferredTermsOfExistingPods": False},
+    "NodeAffinity": {},
+    "NodeResourcesBalancedAllocation": {"resources": _RESOURCES},
+    "NodeResourcesFit": {"scoringStrategy": {"type": "LeastAllocated", "resources": _RESOURCES}},
+    "PodTopologySpread": {"defaultingType": "System"},
+    "VolumeBinding": {"bindTimeoutSeconds": 600},
+}
+
+
+@frozen(kw_only=True)
+class Plugin:
+    name: str
+    weight: int | None = None
+
+
+@frozen(kw_only=True)
+class PluginSet:
+    enabled: list[Plugin] = field(factory=list)
+    disabled: list[Plugin] = field(factory=list)
+
+
+@frozen(kw_only=True)
+class Plugins:
+    pre_enqueue: PluginSet = field(factory=PluginSet)
+    queue_sort: PluginSet = field(factory=PluginSet)
+    pre_filter: PluginSet = field(factory=PluginSet)
+    filter: PluginSet = field(factory=PluginSet)
+    post_filter: PluginSet = field(factory=PluginSet)
+    pre_score: PluginSet = field(factory=PluginSet)
+    score: PluginSet = field(factory=PluginSet)
+    reserve: PluginSet = field(factory=PluginSet)
+    permit: PluginSet = field(factory=PluginSet)
+    pre_bind: PluginSet = field(factory=PluginSet)
+    bind: PluginSet = field(factory=PluginSet)
+    post_bind: PluginSet = field(factory=PluginSet)
+    multi_point: PluginSet = field(factory=PluginSet)
+
+
+@frozen(kw_only=True)
+class PluginConfig:
+    name: str
+    args: dict[str, Any] = field(factory=dict)
+
+
+@frozen(kw_only=True)
+class SchedulerProfile:
+    scheduler_name: str | None = None
+    percentage_of_nodes_to_score: int | None = None
+    plugins: Plugins | None = None
+    plugin_config: list[PluginConfig] = field(factory=list)
+
+
+@frozen(kw_only=True)
+class Extender:
+    url_prefix: str
+    filter_verb: str = ""
+    preempt_verb: str = ""
+    prioritize_verb: str = ""
+    weight: int = 0
+    bind_verb: str = ""
+    enable_https: bool = False
+    tls_config: dict[str, Any] | None = None
+    http_timeout: str | None = None
+    node_cache_capable: bool = False
+    managed_resources: list[dict[str, Any]] = field(factory=list)
+    ignorable: bool = False
+
+
+@frozen(kw_only=True)
+class SchedulerConfiguration:
+    api_version: str = API_VERSION
+    kind: str = "KubeSchedulerConfiguration"
+    parallelism: int | None = None
+    percentage_of_nodes_to_score: int | None = None
+    pod_initial_backoff_seconds: int | None = None
+    pod_max_backoff_seconds: int | None = None
+    profiles: list[SchedulerProfile] = field(factory=list)
+    extenders: list[Extender] = field(factory=list)
+    leader_election: dict[str, Any] | None = None
+    client_connection: dict[str, Any] | None = None
+    delay_cache_until_active: bool | None = None
+    enable_profiling: bool | None = None
+    enable_contention_profiling: bool | None = None
+
+
+@frozen(kw_only=True)
+class ResolvedProfile:
+    """The plugins that run at each extension point, score weights and plugin args."""
+
+    scheduler_name: str
+    points: dict[str, tuple[str, ...]]
+    weights: dict[str, int]
+    args: dict[str, dict[str, Any]]
+    percentage_of_nodes_to_score: int | None = None
+
+    def plugins(self, point: str) -> tuple[str, ...]:
+        return self.points.get(point, ())
+
+
+def _merge_plugin_set(default: PluginSet, custom: PluginSet) -> PluginSet:
+    """``mergePluginSet`` from kube-scheduler's v1 defaults."""
+    disabled = [Plugin(name=p.name) for p in custom.disabled]
+    disabled += [Plugin(name=p.name) for p in default.disabled]
+    disabled_names = {p.name for p in disabled}
+    custom_by_name = {p.name: (i, p) for i, p in enumerate(custom.enabled)}
+    replaced: set[int] = set()
+    enabled: list[Plugin] = []
+    if "*" not in disabled_names:
+        for plugin in default.enabled:
+            if plugin.name in disabled_names:
+                continue
+            if plugin.name in custom_by_name:
+                index, plugin = custom_by_name[plugin.name]
+                replaced.add(index)
+            enabled.append(plugin)
+    enabled += [p for i, p in enumerate(custom.enabled) if i not in replaced]
+    return PluginSet(enabled=enabled, disabled=disabled)
+
+
+def _default_plugins() -> Plugins:
+    return Plugins(
+        multi_point=PluginSet(
+            enabled=[Plugin(name=name, weight=weight) for name, weight in DEFAULT_PLUGINS]
+        )
+    )
+
+
+def _default_profile(profile: SchedulerProfile) -> SchedulerProfile:
+    defaults = _default_plugins()
+    custom = profile.plugins or Plugins()
+    merged = Plugins(
+        **{
+            point: _merge_plugin_set(getattr(defaults, point), getattr(custom, point))
+            for point in (*EXTENSION_POINTS, "multi_point")
+        }
+    )
+    configs = list(profile.plugin_config)
+    have = {c.name for c in configs}
+    enabled_anywhere = {
+        p.name for point in merged.__attrs_attrs__ for p in getattr(merged, point.name).enabled
+    }
+    for name, args in DEFAULT_PLUGIN_ARGS.items():
+        if name not in have and name in enabled_anywhere:
+            configs.append(PluginConfig(name=name, args=copy.deepcopy(args)))
+    return evolve(
+        profile,
+        scheduler_name=profile.scheduler_name or DEFAULT_SCHEDULER_NAME,
+        plugins=merged,
+        plugin_config=configs,
+    )
+
+
+def with_defaults(config: SchedulerConfiguration) -> SchedulerConfiguration:
+    """Apply kube-scheduler's v1 defaulting (``SetDefaults_KubeSchedulerConfiguration``)."""
+    profiles = config.profiles or [SchedulerProfile()]
+    return evolve(
+        config,
+        parallelism=16 if config.parallelism is None else config.parallelism,
+        percentage_of_nodes_to_score=config.percentage_of_nodes_to_score or 0,
+        pod_initial_backoff_seconds=config.pod_initial_backoff_seconds or 1,
+        pod_max_backoff_seconds=config.pod_max_backoff_seconds or 10,
+        profiles=[_default_profile(p) for p in profiles],
+    )
+
+
+def default_configuration() -> SchedulerConfiguration:
+    """The configuration kube-scheduler v1.32 runs with when given none."""
+    return with_defaults(SchedulerConfiguration())
+
+
+def _invalid(message: str, path: str) -> BadRequestError:
+    return BadRequestError(f"invalid scheduler configuration: {path}: {message}", {path: message})
+
+
+def resolve_profile(profile: SchedulerProfile, index: int = 0) -> ResolvedProfile:
+    """Expand a defaulted profile into per-extension-point plugin lists, as the framework does.
+
+    Raises ``BadRequestError`` for unknown plugins, double registrations or bad weights.
+    """
+    plugins = profile.plugins or Plugins()
+    base = f"profiles[{index}].plugins"
+    for point in (*EXTENSION_POINTS, "multi_point"):
+        for i, plugin in enumerate(getattr(plugins, point).enabled):
+            path = f"{base}.{_camel(point)}.enabled[{i}]"
+            if plugin.name not in PLUGIN_EXTENSION_POINTS:
+                raise _invalid(f"plugin {plugin.name!r} does not exist", path)
+            if point != "multi_point" and point not in PLUGIN_EXTENSION_POINTS[plugin.name]:
+                raise _invalid(f"plugin {plugin.name!r} does not extend {_camel(point)}", path)
+            if plugin.weight is not None and plugin.weight < 0:
+                raise _invalid("weight must not be negative", path + ".weight")
+    points: dict[str, tuple[str, ...]] = {}
+    for point in EXTENSION_POINTS:
+        plugin_set: PluginSet = getattr(plugins, point)
+        explicit = [p.name for p in plugin_set.enabled]
+        if len(set(explicit)) != len(explicit):
+            raise _invalid("a plugin is enabled twice", f"{base}.{_camel(point)}.enabled")
+        disabled = {p.name for p in plugin_set.disabled}
+        if "*" in disabled:
+            points[point] = tuple(explicit)
+            continue
+        overrides: list[str] = []
+        multi: list[str] = []
+        for plugin in plugins.multi_point.enabled:
+            if point not in PLUGIN_EXTENSION_POINTS[plugin.name] or plugin.name in disabled:
+                continue
+            if plugin.name in explicit:
+                overrides.append(plugin.name)
+                continue
+            if plugin.name in multi:
+                raise _invalid(
+                    f"plugin {plugin.name!r} already registered as {_camel(point)}",
+                    f"{base}.multiPoint.enabled",
+                )
+            multi.append(plugin.name)
+        ordered = overrides + multi + [n for n in explicit if n not in overrides]
+        points[point] = tuple(ordered)
+    weights: dict[str, int] = {}
+    for plugin in [*plugins.score.enabled, *plugins.multi_point.enabled]:
+        if "score" in PLUGIN_EXTENSION_POINTS[plugin.name] and plugin.name not in weights:
+            weights[plugin.name] = plugin.weight or 1
+    if not points.get("queue_sort"):
+        raise _invalid("no queue sort plugin is enabled", f"{base}.queueSort")
+    if not points.get("bind"):
+        raise _invalid("no bind plugin is enabled", f"{base}.bind")
+    args: dict[str, dict[str, Any]] = {}
+    for i, config in enumerate(profile.plugin_config):
+        if config.name not in PLUGIN_EXTENSION_POINTS:
+            raise _invalid(
+                f"plugin {config.name!r} does not exist",
+                f"profiles[{index}].pluginConfig[{i}].name",
+            )
+        args[config.name] = config.args
+    return ResolvedProfile(
+        scheduler_name=profile.scheduler_name or DEFAULT_SCHEDULER_NAME,
+        points=points,
+        weights=weights,
+        args=args,
+        percentage_of_nodes_to_score=profile.percentage_of_nodes_to_score,
+    )
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)

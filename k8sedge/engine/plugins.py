@@ -1,0 +1,387 @@
+"""In-tree kube-scheduler plugins, vectorised over the rows of a ``NodeTable``.
+
+A filter returns, for the candidate rows, the failing rows with the upstream reason
+string; a score plugin returns raw scores and normalises them as upstream does.
+Plugins whose extension points do not apply to a pod report ``skip``, as the real
+framework's PreFilter/PreScore ``Skip`` status does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from .table import NodeTable
+from .types import (
+    DEFAULT_MEMORY_REQUEST,
+    DEFAULT_MILLI_CPU_REQUEST,
+    NodeSelectorRequirement,
+    NodeSelectorTerm,
+    PodRequest,
+    Taint,
+    TaintEffect,
+)
+
+__all__ = ["MAX_NODE_SCORE", "FilterFailure", "Plugin", "build_plugin", "default_normalize"]
+
+MAX_NODE_SCORE = 100
+
+Rows = npt.NDArray[np.intp]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+FilterFailure = tuple[BoolArray, str]
+
+
+def default_normalize(scores: IntArray, reverse: bool = False) -> IntArray:
+    """``helper.DefaultNormalizeScore`` with ``MaxNodeScore``."""
+    max_count = int(scores.max()) if len(scores) else 0
+    if max_count == 0:
+        if reverse:
+            return np.full(len(scores), MAX_NODE_SCORE, dtype=np.int64)
+        return scores.copy()
+    normalized = MAX_NODE_SCORE * scores // max_count
+    return MAX_NODE_SCORE - normalized if reverse else normalized
+
+
+class Plugin:
+    """Base: by default a plugin passes every node and does not score."""
+
+    name: ClassVar[str] = ""
+
+    def __init__(self, args: Mapping[str, Any] | None = None) -> None:
+        self.args = dict(args or {})
+
+    def skip_filter(self, pod: PodRequest) -> bool:
+        """PreFilter ``Skip``: the plugin's Filter does not run for this pod."""
+        return False
+
+    def filter(self, pod: PodRequest, table: NodeTable, rows: Rows) -> list[FilterFailure]:
+        return []
+
+    def skip_score(self, pod: PodRequest) -> bool:
+        """PreScore ``Skip``: the plugin's Score does not run for this pod."""
+        return False
+
+    def score(self, pod: PodRequest, table: NodeTable, rows: Rows) -> IntArray:
+        return np.zeros(len(rows), dtype=np.int64)
+
+    def normalize(self, scores: IntArray) -> IntArray:
+        return scores
+
+
+class NodeUnschedulable(Plugin):
+    name = "NodeUnschedulable"
+    _TAINT = Taint("node.kubernetes.io/unschedulable", "", TaintEffect.NO_SCHEDULE)
+
+    def filter(self, pod: PodRequest, table: NodeTable, rows: Rows) -> list[FilterFailure]:
+        if any(t.tolerates(self._TAINT) for t in pod.tolerations):
+            return []
+        return [(table.unschedulable[rows], "node(s) were unschedulable")]
+
+
+class NodeName(Plugin):
+    name = "NodeName"
+
+    def filter(self, pod: PodRequest, table: NodeTable, rows: Rows) -> list[FilterFailure]:
+        if not pod.node_name:
+            return []
+        row = table.row_of.get(pod.node_name, -1)
+        return [(rows != row, "node(s) didn't match the requested node name")]
+
+
+class TaintToleration(Plugin):
+    name = "TaintToleration"
+
+    def filter(self, pod: PodRequest, table: NodeTable, rows: Rows) -> list[FilterFailure]:
+        failures: list[FilterFailure] = []
+        tainted = rows[table.has_taints[rows]]
+        by_reason: dict[str, list[int]] = {}
+        for row in tainted.tolist():
+            for taint in table.taints[row]:
+                if taint.effect == TaintEffect.PREFER_NO_SCHEDULE:
+                    continue
+                if not any(t.tolerates(taint) for t in pod.tolerations):
+                    reason = f"node(s) had untolerated taint {{{taint.key}: {taint.value}}}"
+                    by_reason.setdefault(reason, []).append(row)
+                    break
+        for reason, failed in by_reason.items():
+            failures.append((np.isin(rows, failed), reason))
+        return failures
+
+    def score(self, pod: PodRequest, table: NodeTable, rows: Rows) -> IntArray:
+        scores = np.zeros(len(rows), dtype=np.int64)
+        tolerations = [
+            t for t in pod.tolerations if t.effect in ("", TaintEffect.PREFER_NO_SCHEDULE)
+        ]
+        for i in np.flatnonzero(table.has_taints[rows]).tolist():
+            scores[i] = sum(
+                1
+                for taint in table.taints[int(rows[i])]
+                if taint.effect == TaintEffect.PREFER_NO_SCHEDULE
+                and not any(t.tolerates(taint) for t in tolerations)
+            )
+        return scores
+
+    def normalize(self, scores: IntArray) -> IntArray:
+        return default_normalize(scores, reverse=True)
+
+
+def _requirement_mask(req: NodeSelectorRequirement, table: NodeTable, rows: Rows) -> BoolArray:
+    column, codes = table.label_codes(req.key)
+    codes = codes[rows]
+    op = req.operator
+    if op in ("In", "NotIn"):
+        wanted = [column.index[v] for v in req.values if v in column.index]
+        hit = np.isin(codes, wanted) if wanted else np.zeros(len(rows), dtype=np.bool_)
+        return hit if op == "In" else ~hit
+    if op == "Exists":
+        return codes >= 0
+    if op == "DoesNotExist":
+        return codes < 0
+    if op in ("Gt", "Lt"):
+        if len(req.values) != 1:
+            return np.zeros(len(rows), dtype=np.bool_)
+        try:
+            bound = int(req.values[0])
+        except ValueError:
+            return np.zeros(len(rows), dtype=np.bool_)
+        numbers = column.as_numbers()[rows]
+        with np.errstate(invalid="ignore"):
+            compared: BoolArray = numbers > bound if op == "Gt" else numbers < bound
+        return compared
+    return np.zeros(len(rows), dtype=np.bool_)
+
+
+def _field_mask(req: NodeSelectorRequirement, table: NodeTable, rows: Rows) -> BoolArray:
+    if req.key != "metadata.name" or req.operator not in ("In", "NotIn") or len(req.values) != 1:
+        return np.zeros(len(rows), dtype=np.bool_)
+    hit: BoolArray = np.equal(rows, table.row_of.get(req.values[0], -1))
+    return hit if req.operator == "In" else ~hit
+
+
+def term_mask(term: NodeSelectorTerm, table: NodeTable, rows: Rows) -> BoolArray:
+    """Rows matching one node selector term (requirements ANDed; empty matches nothing)."""
+    if not term.match_expressions and not term.match_fields:
+        return np.zeros(len(rows), dtype=np.bool_)
+    mask = np.ones(len(rows), dtype=np.bool_)
+    for req in term.match_expressions:
+        mask &= _requirement_mask(req, table, rows)
+    for req in term.match_fields:
+        mask &= _field_mask(req, table, rows)
+    return mask
+
+
+def _any_term(terms: tuple[NodeSelectorTerm, ...], table: NodeTable, rows: Rows) -> BoolArray:
+    """Rows matching any term. Terms that differ only in one ``metadata.name In [x]``
+    field (one term per named node) are evaluated together: one mask for the shared
+    expressions, one ``isin`` for the names."""
+    result = np.zeros(len(rows), dtype=np.bool_)
+    by_expressions: dict[tuple[NodeSelectorRequirement, ...], list[str]] = {}
+    for term in terms:
+        fields = term.match_fields
+        if (
+            len(fields) == 1
+            and fields[0].key == "metadata.name"
+            and fields[0].operator == "In"
+            and len(fields[0].values) == 1
+        ):
+            by_expressions.setdefault(term.match_expressions, []).append(fields[0].values[0])
+        else:
+            result |= term_mask(term, table, rows)
+    for expressions, names in by_expressions.items():
+        named = np.isin(rows, [table.row_of[n] for n in names if n in table.row_of])
+        if expressions:
+            named &= term_mask(NodeSelectorTerm(match_expressions=expressions), table, rows)
+        result |= named
+    return result
+
+
+class NodeAffinity(Plugin):
+    name = "NodeAffinity"
+
+    def skip_filter(self, pod: PodRequest) -> bool:
+        return not pod.node_selector and pod.required_terms is None
+
+    def filter(self, pod: PodRequest, table: NodeTable, rows: Rows) -> list[FilterFailure]:
+        match = np.ones(len(rows), dtype=np.bool_)
+        for key, value in pod.node_selector.items():
+            match &= _requirement_mask(NodeSelectorRequirement(key, "In", (value,)), table, rows)
+        if pod.required_terms is not None:
+            match &= _any_term(pod.required_terms, table, rows)
+        return [(~match, "node(s) didn't match Pod's node affinity/selector")]
+
+    def skip_score(self, pod: PodRequest) -> bool:
+        return not pod.preferred_terms
+
+    def score(self, pod: PodRequest, table: NodeTable, rows: Rows) -> IntArray:
+        scores = np.zeros(len(rows), dtype=np.int64)
+        for preferred in pod.preferred_terms:
+            if preferred.weight:
+                scores += preferred.weight * term_mask(preferred.term, table, rows)
+        return scores
+
+    def normalize(self, scores: IntArray) -> IntArray:
+        return default_normalize(scores)
+
+
+def _resource_specs(args: Mapping[str, Any], default_key: str) -> list[tuple[str, int]]:
+    resources = args.get(default_key) or [
+        {"name": "cpu", "weight": 1},
+        {"name": "memory", "weight": 1},
+    ]
+    return [(str(r["name"]), int(r.get("weight") or 1)) for r in resources]
+
+
+class NodeResourcesFit(Plugin):
+    name = "NodeResourcesFit"
+
+    def __init__(self, args: Mapping[str, Any] | None = None) -> None:
+        super().__init__(args)
+        strategy = self.args.get("scoringStrategy") or {}
+        self.strategy = str(strategy.get("type") or "LeastAllocated")
+        self.resources = _resource_specs(strategy, "resources")
+        shape = strategy.get("requestedToCapacityRatio", {}).get("shape") or [
+            {"utilization": 0, "score": 0},
+            {"utilization": 100, "score": 10},
+        ]
+        self.shape = [(int(p["utilization"]), int(p["score"])) for p in shape]
+
+    def filter(self, pod: PodRequest, table: NodeTable, rows: Rows) -> list[FilterFailure]:
+        failures: list[FilterFailure] = [
+            (table.pod_count[rows] + 1 > table.max_pods[rows], "Too many pods")
+        ]
+        for resource, amount in pod.requests.items():
+            if amount <= 0:
+                continue
+            free = (
+                table.column(table.allocatable, resource)[rows]
+                - table.column(table.requested, resource)[rows]
+            )
+            failures.append((amount > free, f"Insufficient {resource}"))
+        return failures
+
+    def _requested(self, pod: PodRequest, table: NodeTable, rows: Rows, resource: str) -> IntArray:
+        if resource in ("cpu", "memory"):
+            default = DEFAULT_MILLI_CPU_REQUEST if resource == "cpu" else DEFAULT_MEMORY_REQUEST
+            pod_amount = pod.requests.get(resource) or default
+            return table.nonzero_requested[resource][rows] + pod_amount
+        return table.column(table.requested, resource)[rows] + pod.requests.get(resource, 0)
+
+    def score(self, pod: PodRequest, table: NodeTable, rows: Rows) -> IntArray:
+        total = np.zeros(len(rows), dtype=np.int64)
+        weight_sum = np.zeros(len(rows), dtype=np.int64)
+        for resource, weight in self.resources:
+            if resource not in ("cpu", "memory") and not pod.requests.get(resource):
+                continue
+            alloc = table.column(table.allocatable, resource)[rows]
+            requested = self._requested(pod, table, rows, resource)
+            present = alloc > 0
+            safe = np.where(present, alloc, 1)
+            if self.strategy == "MostAllocated":
+                used = np.minimum(requested, alloc)
+                part = used * MAX_NODE_SCORE // safe
+            elif self.strategy == "RequestedToCapacityRatio":
+                part = self._ratio_score(requested, alloc, safe)
+            else:
+                part = np.where(requested > alloc, 0, (alloc - requested) * MAX_NODE_SCORE // safe)
+            total += np.where(present, part * weight, 0)
+            weight_sum += np.where(present, weight, 0)
+        return np.where(weight_sum > 0, total // np.maximum(weight_sum, 1), 0)
+
+    def _ratio_score(self, requested: IntArray, alloc: IntArray, safe: IntArray) -> IntArray:
+        # utilisation in percent, then the piecewise-linear shape scaled to MaxNodeScore
+        utilization = np.where(requested > alloc, 100, requested * 100 // safe)
+        xs = np.array([u for u, _ in self.shape], dtype=np.float64)
+        ys = np.array([s * (MAX_NODE_SCORE // 10) for _, s in self.shape], dtype=np.float64)
+        return np.interp(utilization, xs, ys).astype(np.int64)
+
+
+class NodeResourcesBalancedAllocation(Plugin):
+    name = "NodeResourcesBalancedAllocation"
+
+    def __init__(self, args: Mapping[str, Any] | None = None) -> None:
+        super().__init__(args)
+        self.resources = _resource_specs(self.args, "resources")
+
+    def score(self, pod: PodRequest, table: NodeTable, rows: Rows) -> IntArray:
+        fractions: list[npt.NDArray[np.float64]] = []
+        presents: list[BoolArray] = []
+        for resource, _ in self.resources:
+            if resource not in ("cpu", "memory") and not pod.requests.get(resource):
+                continue
+            alloc = table.column(table.allocatable, resource)[rows]
+            requested = table.column(table.requested, resource)[rows] + pod.requests.get(
+                resource, 0
+            )
+            present = alloc > 0
+            fraction = np.minimum(requested / np.where(present, alloc, 1), 1.0)
+            fractions.append(np.where(present, fraction, np.nan))
+            presents.append(present)
+        if not fractions:
+            return np.full(len(rows), MAX_NODE_SCORE, dtype=np.int64)
+        stack = np.vstack(fractions)
+        count = np.vstack(presents).sum(axis=0)
+        with np.errstate(invalid="ignore"):
+            mean = np.nansum(stack, axis=0) / np.maximum(count, 1)
+            variance = np.nansum((stack - mean) ** 2, axis=0) / np.maximum(count, 1)
+        std = np.where(count >= 2, np.sqrt(variance), 0.0)
+        if len(fractions) == 2:  # upstream's two-resource shortcut: |f1 - f2| / 2
+            std = np.where(count == 2, np.abs(stack[0] - stack[1]) / 2, 0.0)
+        return ((1 - std) * MAX_NODE_SCORE).astype(np.int64)
+
+
+class ImageLocality(Plugin):
+    """Scores nodes by images already present; nodes report no images yet, so 0."""
+
+    name = "ImageLocality"
+
+
+class _NoOpForPlainPods(Plugin):
+    """Plugins whose checks only concern volumes, host ports, pod (anti-)affinity or spread
+    constraints: for pods without those, upstream skips them at PreFilter/PreScore."""
+
+    def skip_filter(self, pod: PodRequest) -> bool:
+        return True
+
+    def skip_score(self, pod: PodRequest) -> bool:
+        return True
+
+
+def _noop(name: str) -> type[Plugin]:
+    return type(name, (_NoOpForPlainPods,), {"name": name})
+
+
+_IMPLEMENTED: tuple[type[Plugin], ...] = (
+    NodeUnschedulable,
+    NodeName,
+    TaintToleration,
+    NodeAffinity,
+    NodeResourcesFit,
+    NodeResourcesBalancedAllocation,
+    ImageLocality,
+    *(
+        _noop(name)
+        for name in (
+            "NodePorts",
+            "VolumeRestrictions",
+            "NodeVolumeLimits",
+            "VolumeBinding",
+            "VolumeZone",
+            "PodTopologySpread",
+            "InterPodAffinity",
+            "SchedulingGates",
+            "PrioritySort",
+            "DefaultPreemption",
+            "DefaultBinder",
+        )
+    ),
+)
+_REGISTRY: dict[str, type[Plugin]] = {cls.name: cls for cls in _IMPLEMENTED}
+
+
+def build_plugin(name: str, args: Mapping[str, Any] | None = None) -> Plugin:
+    """Instantiate an in-tree plugin by name with its ``pluginConfig`` args."""
+    return _REGISTRY[name](args)

@@ -1,0 +1,258 @@
+"""One scheduling cycle per pod, as kube-scheduler runs it, over a ``NodeTable``.
+
+Filters run in profile order and a node stops at its first failing plugin; only the
+first ``numFeasibleNodesToFind`` feasible nodes (``percentageOfNodesToScore``) are
+scored, starting where the previous cycle stopped; scores are normalised and weighted;
+ties are broken by a seeded random choice. Every decision keeps compact arrays from
+which the simulator's result annotations are rendered on demand.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import numpy as np
+import numpy.typing as npt
+from attrs import define, field
+
+from .config import (
+    ResolvedProfile,
+    SchedulerConfiguration,
+    default_configuration,
+    resolve_profile,
+)
+from .plugins import Plugin, build_plugin
+from .table import NodeTable
+from .types import PodRequest
+
+__all__ = ["ScheduleResult", "Scheduler"]
+
+MIN_FEASIBLE_NODES_TO_FIND = 100
+MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
+
+
+@define(slots=True)
+class ScheduleResult:
+    """The outcome of one scheduling cycle, with its per-plugin, per-node detail."""
+
+    pod: str
+    selected_node: str | None
+    message: str | None
+    evaluated_nodes: tuple[str, ...] = ()
+    filter_plugins: tuple[str, ...] = ()
+    first_failure: npt.NDArray[np.int8] = field(factory=lambda: np.zeros(0, dtype=np.int8))
+    failure_reasons: dict[int, list[tuple[str, npt.NDArray[np.bool_]]]] = field(factory=dict)
+    feasible: npt.NDArray[np.intp] = field(factory=lambda: np.zeros(0, dtype=np.intp))
+    score_plugins: tuple[str, ...] = ()
+    weights: tuple[int, ...] = ()
+    raw_scores: npt.NDArray[np.int64] = field(factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    normalized_scores: npt.NDArray[np.int64] = field(
+        factory=lambda: np.zeros((0, 0), dtype=np.int64)
+    )
+
+    @property
+    def scheduled(self) -> bool:
+        return self.selected_node is not None
+
+    def filter_result(self) -> dict[str, dict[str, str]]:
+        """``{node: {plugin: "passed" | reason}}`` for every evaluated node."""
+        out: dict[str, dict[str, str]] = {}
+        for i, node in enumerate(self.evaluated_nodes):
+            failed_at = int(self.first_failure[i])
+            entry: dict[str, str] = {}
+            for p, plugin in enumerate(self.filter_plugins):
+                if failed_at >= 0 and p > failed_at:
+                    break
+                if p == failed_at:
+                    reasons = [r for r, mask in self.failure_reasons.get(p, []) if mask[i]]
+                    entry[plugin] = ", ".join(reasons)
+                else:
+                    entry[plugin] = "passed"
+            out[node] = entry
+        return out
+
+    def score_result(self) -> dict[str, dict[str, int]]:
+        """Raw scores: ``{node: {plugin: score}}`` for every scored node."""
+        return self._scores(self.raw_scores, weighted=False)
+
+    def final_score_result(self) -> dict[str, dict[str, int]]:
+        """Normalised score times weight: ``{node: {plugin: score}}``."""
+        return self._scores(self.normalized_scores, weighted=True)
+
+    def _scores(self, matrix: npt.NDArray[np.int64], weighted: bool) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for j, i in enumerate(self.feasible.tolist()):
+            out[self.evaluated_nodes[i]] = {
+                plugin: int(matrix[k, j]) * (self.weights[k] if weighted else 1)
+                for k, plugin in enumerate(self.score_plugins)
+            }
+        return out
+
+    def annotations(self, prefix: str = "kube-scheduler-simulator.sigs.k8s.io/") -> dict[str, str]:
+        """The real simulator's result annotations, values in its formats."""
+
+        def as_strings(d: dict[str, dict[str, int]]) -> str:
+            return json.dumps({n: {p: str(s) for p, s in v.items()} for n, v in d.items()})
+
+        return {
+            f"{prefix}filter-result": json.dumps(self.filter_result()),
+            f"{prefix}score-result": as_strings(self.score_result()),
+            f"{prefix}finalscore-result": as_strings(self.final_score_result()),
+            f"{prefix}selected-node": self.selected_node or "",
+        }
+
+
+class Scheduler:
+    """A kube-scheduler profile running against a ``NodeTable``."""
+
+    def __init__(
+        self,
+        table: NodeTable,
+        config: SchedulerConfiguration | None = None,
+        *,
+        seed: int = 0,
+    ) -> None:
+        self.table = table
+        self.rng = np.random.default_rng(seed)
+        self.next_start_row = 0
+        self.configure(config or default_configuration())
+
+    def configure(self, config: SchedulerConfiguration) -> None:
+        """Switch to a (defaulted) configuration; raises ``BadRequestError`` if invalid."""
+        profiles = [resolve_profile(p, i) for i, p in enumerate(config.profiles)]
+        self.config = config
+        self.profiles: dict[str, ResolvedProfile] = {p.scheduler_name: p for p in profiles}
+        self.default_profile = profiles[0]
+        self._plugins: dict[str, dict[str, Plugin]] = {}
+        for profile in profiles:
+            names = {n for point in profile.points.values() for n in point}
+            self._plugins[profile.scheduler_name] = {
+                name: build_plugin(name, profile.args.get(name)) for name in names
+            }
+        self.percentage = config.percentage_of_nodes_to_score or 0
+
+    def _num_feasible_to_find(self, profile: ResolvedProfile, total: int) -> int:
+        if total < MIN_FEASIBLE_NODES_TO_FIND:
+            return total
+        percentage = profile.percentage_of_nodes_to_score
+        if percentage is None:
+            percentage = self.percentage
+        if percentage == 0:
+            percentage = max(50 - total // 125, MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND)
+        return max(total * percentage // 100, MIN_FEASIBLE_NODES_TO_FIND)
+
+    def schedule(self, pod: PodRequest) -> ScheduleResult:
+        """Run filter and score for ``pod``; the table is not changed (see ``bind``)."""
+        profile = self.profiles.get(pod.scheduler_name, self.default_profile)
+        plugins = self._plugins[profile.scheduler_name]
+        table = self.table
+        rows = table.live_rows()
+        total = len(rows)
+        if total == 0:
+            return ScheduleResult(
+                pod=pod.name,
+                selected_node=None,
+                message="0/0 nodes are available: no nodes available to schedule pods.",
+            )
+        # round-robin start, as upstream's nextStartNodeIndex
+        start = self.next_start_row % total
+        rows = np.concatenate([rows[start:], rows[:start]])
+
+        filter_names = tuple(
+            n for n in profile.plugins("filter") if not plugins[n].skip_filter(pod)
+        )
+        first_failure = np.full(total, -1, dtype=np.int8)
+        reasons: dict[int, list[tuple[str, npt.NDArray[np.bool_]]]] = {}
+        alive = np.ones(total, dtype=np.bool_)
+        for p, name in enumerate(filter_names):
+            candidates = np.flatnonzero(alive)
+            if len(candidates) == 0:
+                break
+            failures = plugins[name].filter(pod, table, rows[candidates])
+            failed = np.zeros(len(candidates), dtype=np.bool_)
+            for mask, reason in failures:
+                if mask.any():
+                    full = np.zeros(total, dtype=np.bool_)
+                    full[candidates[mask]] = True
+                    reasons.setdefault(p, []).append((reason, full))
+                    failed |= mask
+            hit = candidates[failed]
+            first_failure[hit] = p
+            alive[hit] = False
+
+        feasible_positions = np.flatnonzero(alive)
+        to_find = self._num_feasible_to_find(profile, total)
+        if len(feasible_positions) > to_find:
+            cutoff = int(feasible_positions[to_find - 1]) + 1
+            feasible_positions = feasible_positions[:to_find]
+        else:
+            cutoff = total
+        self.next_start_row = (start + cutoff) % total
+        evaluated = rows[:cutoff]
+        first_failure = first_failure[:cutoff]
+        reasons = {p: [(r, m[:cutoff]) for r, m in lst] for p, lst in reasons.items()}
+        names = tuple(str(table.names[int(r)]) for r in evaluated)
+
+        result = ScheduleResult(
+            pod=pod.name,
+            selected_node=None,
+            message=None,
+            evaluated_nodes=names,
+            filter_plugins=filter_names,
+            first_failure=first_failure,
+            failure_reasons=reasons,
+            feasible=feasible_positions,
+        )
+        if len(feasible_positions) == 0:
+            result.message = self._fit_error(total, reasons, first_failure)
+            return result
+        if len(feasible_positions) == 1:
+            result.selected_node = names[int(feasible_positions[0])]
+            return result
+
+        feasible_rows = evaluated[feasible_positions]
+        score_names = tuple(n for n in profile.plugins("score") if not plugins[n].skip_score(pod))
+        raw = np.zeros((len(score_names), len(feasible_rows)), dtype=np.int64)
+        normalized = np.zeros_like(raw)
+        total_score = np.zeros(len(feasible_rows), dtype=np.int64)
+        weights = tuple(profile.weights.get(n, 1) for n in score_names)
+        for k, name in enumerate(score_names):
+            plugin = plugins[name]
+            raw[k] = plugin.score(pod, table, feasible_rows)
+            normalized[k] = plugin.normalize(raw[k])
+            total_score += normalized[k] * weights[k]
+        best = np.flatnonzero(total_score == total_score.max())
+        choice = int(best[self.rng.integers(len(best))]) if len(best) > 1 else int(best[0])
+        result.selected_node = names[int(feasible_positions[choice])]
+        result.score_plugins = score_names
+        result.weights = weights
+        result.raw_scores = raw
+        result.normalized_scores = normalized
+        return result
+
+    @staticmethod
+    def _fit_error(
+        total: int,
+        reasons: dict[int, list[tuple[str, npt.NDArray[np.bool_]]]],
+        first_failure: npt.NDArray[np.int8],
+    ) -> str:
+        """``FitError.Error()``: the sorted histogram of filter reasons."""
+        histogram: Counter[str] = Counter()
+        for p, entries in reasons.items():
+            at_plugin = first_failure == p
+            for reason, mask in entries:
+                histogram[reason] += int((mask & at_plugin).sum())
+        parts = sorted(f"{count} {reason}" for reason, count in histogram.items() if count)
+        message = f"0/{total} nodes are available:"
+        if parts:
+            message += f" {', '.join(parts)}."
+        return message
+
+    def bind(self, result: ScheduleResult, pod: PodRequest) -> int:
+        """Account the pod on its selected node; returns the node's row."""
+        if result.selected_node is None:
+            raise ValueError(f"pod {pod.name!r} was not scheduled")
+        row = self.table.row_of[result.selected_node]
+        self.table.assume(row, pod.requests)
+        return row

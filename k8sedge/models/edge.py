@@ -1,0 +1,372 @@
+"""Models of the edge orchestrator API: nodes, workloads, deployments, metrics, tokens.
+
+Field names are the spec's JSON fields; requests are what the client sends, the other
+classes are what every backend returns.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from attrs import field, frozen
+
+from ..quantity import Quantity
+
+__all__ = [
+    "AggregatedMetrics",
+    "ContainerMetrics",
+    "DeployRequest",
+    "DeployResult",
+    "DeployStrategy",
+    "Deployment",
+    "DeploymentStatus",
+    "Health",
+    "IssuedToken",
+    "MetricPoint",
+    "MetricsSample",
+    "NetworkStats",
+    "Node",
+    "NodeMetrics",
+    "NodeMetricsSummary",
+    "NodeRegistration",
+    "NodeStatus",
+    "NodeStatusUpdate",
+    "OperationResult",
+    "Operator",
+    "Page",
+    "Pagination",
+    "Placement",
+    "PlacementConstraint",
+    "PlacementStrategy",
+    "RecordResult",
+    "ResourceRequirements",
+    "TokenRequest",
+    "TokenValidation",
+    "Workload",
+    "WorkloadSpec",
+    "WorkloadStatus",
+    "WorkloadType",
+    "WorkloadUpdate",
+]
+
+T = TypeVar("T")
+
+
+@frozen(kw_only=True)
+class Health:
+    status: str
+    version: str
+    timestamp: datetime
+
+
+@frozen(kw_only=True)
+class Pagination:
+    total: int
+    page: int
+    limit: int
+    pages: int
+
+
+@frozen
+class Page(Generic[T]):
+    """One page of a collection, with the documented ``pagination`` metadata."""
+
+    items: list[T]
+    pagination: Pagination
+
+
+@frozen(kw_only=True)
+class OperationResult:
+    """The ``{"success", "message"}`` body of deletes and revocations."""
+
+    success: bool
+    message: str = ""
+
+
+# -- nodes -----------------------------------------------------------------------------------
+
+
+class NodeStatus(enum.StrEnum):
+    """``registered`` until the first heartbeat; ``offline`` after the grace period of silence."""
+
+    REGISTERED = "registered"
+    ACTIVE = "active"
+    MAINTENANCE = "maintenance"
+    OFFLINE = "offline"
+
+
+@frozen(kw_only=True)
+class NodeRegistration:
+    name: str
+    address: str
+    capabilities: list[str] = field(factory=list)
+    resources: dict[str, Quantity] = field(factory=dict)
+    labels: dict[str, str] = field(factory=dict)
+
+
+@frozen(kw_only=True)
+class NodeStatusUpdate:
+    status: NodeStatus | None = None
+    heartbeat: bool = False
+    resources: dict[str, Quantity] = field(factory=dict)
+
+
+@frozen(kw_only=True)
+class Node:
+    id: str
+    name: str
+    address: str = ""
+    status: NodeStatus = NodeStatus.REGISTERED
+    capabilities: list[str] = field(factory=list)
+    resources: dict[str, Quantity] = field(factory=dict)
+    labels: dict[str, str] = field(factory=dict)
+    usage: dict[str, Quantity] = field(factory=dict)
+    registered_at: datetime | None = None
+    last_heartbeat: datetime | None = None
+
+
+# -- workloads -------------------------------------------------------------------------------
+
+
+class WorkloadType(enum.StrEnum):
+    DEPLOYMENT = "deployment"
+    STATEFULSET = "statefulset"
+
+
+class Operator(enum.StrEnum):
+    """Kubernetes node-affinity operators."""
+
+    IN = "In"
+    NOT_IN = "NotIn"
+    EXISTS = "Exists"
+    DOES_NOT_EXIST = "DoesNotExist"
+    GT = "Gt"
+    LT = "Lt"
+
+
+class PlacementStrategy(enum.StrEnum):
+    """Where replicas go: a node is a cloud node when labelled ``k8sedge.io/tier=cloud``."""
+
+    EDGE_FIRST = "edge-first"
+    CLOUD_FIRST = "cloud-first"
+    EDGE_ONLY = "edge-only"
+    CLOUD_ONLY = "cloud-only"
+    ANY = "any"
+
+
+@frozen(kw_only=True)
+class PlacementConstraint:
+    key: str
+    operator: Operator
+    values: list[str] = field(factory=list)
+
+
+@frozen(kw_only=True)
+class Placement:
+    strategy: PlacementStrategy = PlacementStrategy.EDGE_FIRST
+    constraints: list[PlacementConstraint] = field(factory=list)
+
+
+@frozen(kw_only=True)
+class ResourceRequirements:
+    requests: dict[str, Quantity] = field(factory=dict)
+    limits: dict[str, Quantity] = field(factory=dict)
+
+
+@frozen(kw_only=True)
+class WorkloadSpec:
+    """The body of ``POST /workloads``."""
+
+    name: str
+    image: str
+    namespace: str = "default"
+    type: WorkloadType = WorkloadType.DEPLOYMENT
+    replicas: int = 1
+    resources: ResourceRequirements = field(factory=ResourceRequirements)
+    placement: Placement = field(factory=Placement)
+
+
+@frozen(kw_only=True)
+class WorkloadUpdate:
+    """The body of ``PUT /workloads/{id}``: only the fields given change."""
+
+    image: str | None = None
+    replicas: int | None = None
+    resources: ResourceRequirements | None = None
+    placement: Placement | None = None
+
+
+class WorkloadStatus(enum.StrEnum):
+    CREATED = "created"
+    DEPLOYING = "deploying"
+    UPDATING = "updating"
+    RUNNING = "running"
+    PENDING = "pending"
+
+
+@frozen(kw_only=True)
+class Workload:
+    id: str
+    name: str
+    namespace: str = "default"
+    type: WorkloadType = WorkloadType.DEPLOYMENT
+    image: str = ""
+    replicas: int = 0
+    resources: ResourceRequirements = field(factory=ResourceRequirements)
+    placement: Placement = field(factory=Placement)
+    status: WorkloadStatus = WorkloadStatus.CREATED
+    nodes: list[str] = field(factory=list)
+    ready_replicas: int = 0
+    message: str | None = None
+    revision: int = 0
+    deployment_id: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class DeployStrategy(enum.StrEnum):
+    """``rolling`` replaces replicas in batches; ``recreate`` replaces them all at once."""
+
+    ROLLING = "rolling"
+    RECREATE = "recreate"
+
+
+@frozen(kw_only=True)
+class DeployRequest:
+    nodes: list[str] | None = None
+    strategy: DeployStrategy = DeployStrategy.ROLLING
+
+
+@frozen(kw_only=True)
+class DeployResult:
+    """The documented answer of ``POST /workloads/{id}/deploy``."""
+
+    id: str
+    name: str
+    status: WorkloadStatus
+    deployment_id: str
+    target_nodes: list[str] = field(factory=list)
+    started_at: datetime | None = None
+
+
+class DeploymentStatus(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting"
+    COMPLETE = "complete"
+    PENDING = "pending"
+    SUPERSEDED = "superseded"
+
+
+@frozen(kw_only=True)
+class Deployment:
+    """A rollout: its batches, what is updated, and what waits for offline nodes."""
+
+    id: str
+    workload_id: str
+    strategy: DeployStrategy
+    status: DeploymentStatus
+    revision: int
+    target_nodes: list[str] = field(factory=list)
+    desired_replicas: int = 0
+    updated_replicas: int = 0
+    batch_size: int = 1
+    batches_done: int = 0
+    waiting_nodes: list[str] = field(factory=list)
+    message: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+# -- metrics ---------------------------------------------------------------------------------
+
+
+@frozen(kw_only=True)
+class NetworkStats:
+    rx_bytes: int = 0
+    tx_bytes: int = 0
+
+
+@frozen(kw_only=True)
+class ContainerMetrics:
+    name: str
+    cpu_usage: float = 0.0
+    memory_usage: float = 0.0
+
+
+@frozen(kw_only=True)
+class MetricsSample:
+    """The body of ``POST /metrics/nodes/{id}``; ``timestamp`` defaults to now."""
+
+    timestamp: datetime | None = None
+    cpu_usage: float | None = None
+    memory_usage: float | None = None
+    memory_total: float | None = None
+    disk_usage: float | None = None
+    disk_total: float | None = None
+    network: NetworkStats | None = None
+    containers: list[ContainerMetrics] = field(factory=list)
+
+
+@frozen(kw_only=True)
+class RecordResult:
+    success: bool
+    recorded_at: datetime
+
+
+@frozen(kw_only=True)
+class MetricPoint:
+    timestamp: datetime
+    value: float
+
+
+@frozen(kw_only=True)
+class NodeMetrics:
+    node_id: str
+    node_name: str
+    timeframe: str
+    resolution: str
+    metrics: dict[str, list[MetricPoint]] = field(factory=dict)
+    containers: list[ContainerMetrics] = field(factory=list)
+
+
+@frozen(kw_only=True)
+class NodeMetricsSummary:
+    name: str
+    cpu_usage_avg: float | None = None
+    memory_usage_avg: float | None = None
+
+
+@frozen(kw_only=True)
+class AggregatedMetrics:
+    timeframe: str
+    resolution: str
+    nodes_count: int
+    aggregated: dict[str, list[MetricPoint]] = field(factory=dict)
+    nodes: dict[str, NodeMetricsSummary] = field(factory=dict)
+
+
+# -- tokens ----------------------------------------------------------------------------------
+
+
+@frozen(kw_only=True)
+class TokenRequest:
+    node_id: str
+    expiration: str = "24h"
+
+
+@frozen(kw_only=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime
+
+
+@frozen(kw_only=True)
+class TokenValidation:
+    """``valid`` is false for a tampered, expired or revoked token; ``reason`` says which."""
+
+    valid: bool
+    node_id: str | None = None
+    expires_at: datetime | None = None
+    reason: str | None = None
