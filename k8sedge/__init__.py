@@ -67,6 +67,8 @@ from .models.edge import (
 from .quantity import Quantity, QuantityFormat, parse_quantity
 
 if TYPE_CHECKING:
+    from .aio import AsyncClient, connect_async
+    from .backends.http import AsyncHttpBackend, HttpBackend, RetryPolicy
     from .backends.memory import MemoryBackend
     from .cluster import Cluster
     from .engine import Scheduler, ScheduleResult
@@ -74,6 +76,11 @@ if TYPE_CHECKING:
 
 # Heavier parts (numpy, the engine) load on first use, so `import k8sedge` stays light.
 _LAZY = {
+    "AsyncClient": "k8sedge.aio",
+    "connect_async": "k8sedge.aio",
+    "HttpBackend": "k8sedge.backends.http",
+    "AsyncHttpBackend": "k8sedge.backends.http",
+    "RetryPolicy": "k8sedge.backends.http",
     "MemoryBackend": "k8sedge.backends.memory",
     "Cluster": "k8sedge.cluster",
     "Scheduler": "k8sedge.engine",
@@ -91,6 +98,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AggregatedMetrics",
+    "AsyncClient",
+    "AsyncHttpBackend",
     "BadRequestError",
     "Client",
     "Clock",
@@ -105,6 +114,7 @@ __all__ = [
     "EdgeAPI",
     "ForbiddenError",
     "Health",
+    "HttpBackend",
     "InternalError",
     "IssuedToken",
     "K8sEdgeError",
@@ -132,6 +142,7 @@ __all__ = [
     "RateLimitedError",
     "RecordResult",
     "ResourceRequirements",
+    "RetryPolicy",
     "ScheduleResult",
     "Scheduler",
     "SchedulerConfiguration",
@@ -149,6 +160,7 @@ __all__ = [
     "WorkloadUpdate",
     "__version__",
     "connect",
+    "connect_async",
     "default_configuration",
     "parse_quantity",
 ]

@@ -1,22 +1,78 @@
-"""The ``k8sedge`` command line."""
+"""The ``k8sedge`` command line: ``demo`` and ``serve``."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+
+        from .server import create_app, parse_rate_limit
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        print(
+            f"k8sedge serve needs the server extra: pip install 'k8sedge[server]' ({exc})",
+            file=sys.stderr,
+        )
+        return 2
+    if bool(args.certfile) != bool(args.keyfile):
+        print("--certfile and --keyfile go together", file=sys.stderr)
+        return 2
+    try:
+        parse_rate_limit(args.rate_limit)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    admin_token = args.admin_token or os.environ.get("K8SEDGE_ADMIN_TOKEN") or None
+    app = create_app(admin_token=admin_token, rate_limit=args.rate_limit)
+    scheme = "https" if args.certfile else "http"
+    print(f"k8sedge serving the edge API on {scheme}://{args.host}:{args.port}/api/v1", flush=True)
+    if admin_token is None:
+        print("admin token (send it as 'Authorization: Bearer <token>'):", flush=True)
+        print(f"    {app.state.admin_token}", flush=True)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        ssl_certfile=args.certfile,
+        ssl_keyfile=args.keyfile,
+        log_level=args.log_level,
+        lifespan="off",
+    )
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="k8sedge", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="a short tour of the edge API on the memory backend")
+    serve = commands.add_parser("serve", help="serve the documented HTTP APIs (memory backend)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8443)
+    serve.add_argument("--certfile", help="TLS certificate (PEM); with --keyfile, serve HTTPS")
+    serve.add_argument("--keyfile", help="TLS private key (PEM)")
+    serve.add_argument(
+        "--admin-token",
+        help="admin bearer token (default: $K8SEDGE_ADMIN_TOKEN, "
+        "else a generated admin JWT, printed at start)",
+    )
+    serve.add_argument(
+        "--rate-limit",
+        default="600/minute",
+        help="per-token limit: '600/minute' (default), '50/second', or 'off'",
+    )
+    serve.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
     if args.command == "demo":
         from .demo import run_demo
 
         run_demo()
-    return 0
+        return 0
+    return _serve(args)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ __all__ = ["EdgeAPI", "MetricsAPI", "NodesAPI", "TokensAPI", "WorkloadsAPI"]
 T = TypeVar("T")
 
 
-def _request(cls: type[T], **fields: Any) -> T:
+def build(cls: type[T], **fields: Any) -> T:
     """Build a request model from keyword arguments (models and dicts both accepted)."""
     data = {
         k: unstructure(v) if attrs.has(type(v)) else v for k, v in fields.items() if v is not None
@@ -51,7 +51,7 @@ def _request(cls: type[T], **fields: Any) -> T:
     return structure(data, cls, what="arguments")
 
 
-def _identifier(value: object, field: str) -> str:
+def identifier(value: object, field: str) -> str:
     from .errors import BadRequestError
 
     if not isinstance(value, str) or not value:
@@ -59,7 +59,59 @@ def _identifier(value: object, field: str) -> str:
     return value
 
 
-def _iterate(fetch: Any, limit: int) -> Iterator[Any]:
+def registration(
+    name: str,
+    address: str,
+    capabilities: Sequence[str],
+    resources: Mapping[str, Any] | None,
+    labels: Mapping[str, str] | None,
+) -> NodeRegistration:
+    return build(
+        NodeRegistration,
+        name=name,
+        address=address,
+        capabilities=list(capabilities) if not isinstance(capabilities, str) else capabilities,
+        resources=dict(resources) if resources is not None else None,
+        labels=dict(labels) if labels is not None else None,
+    )
+
+
+def status_update(
+    status: str | None, heartbeat: bool, resources: Mapping[str, Any] | None
+) -> NodeStatusUpdate:
+    return build(
+        NodeStatusUpdate,
+        status=status,
+        heartbeat=heartbeat,
+        resources=dict(resources) if resources is not None else None,
+    )
+
+
+def deploy_request(nodes: Sequence[str] | None, strategy: str) -> DeployRequest:
+    return build(
+        DeployRequest,
+        nodes=list(nodes) if nodes is not None and not isinstance(nodes, str) else nodes,
+        strategy=strategy,
+    )
+
+
+def metrics_sample(containers: Iterable[Any] | None, **fields: Any) -> MetricsSample:
+    plain = (
+        None
+        if containers is None
+        else [unstructure(c) if attrs.has(type(c)) else c for c in containers]
+    )
+    return build(MetricsSample, containers=plain, **fields)
+
+
+def metrics_samples(samples: Iterable[MetricsSample | Mapping[str, Any]]) -> list[MetricsSample]:
+    return [
+        s if isinstance(s, MetricsSample) else structure(dict(s), MetricsSample, what="sample")
+        for s in samples
+    ]
+
+
+def iterate(fetch: Any, limit: int) -> Iterator[Any]:
     check_page(1, limit)
     page = 1
     while True:
@@ -86,14 +138,7 @@ class NodesAPI:
         labels: Mapping[str, str] | None = None,
     ) -> Node:
         """Register a node; a duplicate name raises ``ConflictError``."""
-        request = _request(
-            NodeRegistration,
-            name=name,
-            address=address,
-            capabilities=list(capabilities) if not isinstance(capabilities, str) else capabilities,
-            resources=dict(resources) if resources is not None else None,
-            labels=dict(labels) if labels is not None else None,
-        )
+        request = registration(name, address, capabilities, resources, labels)
         return self._backend.register_node(request)
 
     def list(self, page: int = 1, limit: int = DEFAULT_LIMIT) -> Page[Node]:
@@ -103,10 +148,10 @@ class NodesAPI:
 
     def iter(self, limit: int = MAX_LIMIT) -> Iterator[Node]:
         """Every node, fetching page after page."""
-        return _iterate(self._backend.list_nodes, limit)
+        return iterate(self._backend.list_nodes, limit)
 
     def get(self, node_id: str) -> Node:
-        return self._backend.get_node(_identifier(node_id, "node_id"))
+        return self._backend.get_node(identifier(node_id, "node_id"))
 
     def update_status(
         self,
@@ -117,20 +162,15 @@ class NodesAPI:
         resources: Mapping[str, Any] | None = None,
     ) -> Node:
         """Report status and usage; ``heartbeat=True`` marks the node alive now."""
-        update = _request(
-            NodeStatusUpdate,
-            status=status,
-            heartbeat=heartbeat,
-            resources=dict(resources) if resources is not None else None,
-        )
-        return self._backend.update_node_status(_identifier(node_id, "node_id"), update)
+        update = status_update(status, heartbeat, resources)
+        return self._backend.update_node_status(identifier(node_id, "node_id"), update)
 
     def heartbeat(self, node_id: str) -> Node:
         """Shorthand for ``update_status(node_id, heartbeat=True)``."""
         return self.update_status(node_id, heartbeat=True)
 
     def delete(self, node_id: str) -> OperationResult:
-        return self._backend.delete_node(_identifier(node_id, "node_id"))
+        return self._backend.delete_node(identifier(node_id, "node_id"))
 
 
 class WorkloadsAPI:
@@ -151,7 +191,7 @@ class WorkloadsAPI:
         placement: Mapping[str, Any] | Any = None,
     ) -> Workload:
         """Define a workload (status ``created``); ``deploy`` places its replicas."""
-        spec = _request(
+        spec = build(
             WorkloadSpec,
             name=name,
             image=image,
@@ -177,12 +217,12 @@ class WorkloadsAPI:
     def iter(
         self, limit: int = MAX_LIMIT, *, namespace: str | None = None, status: str | None = None
     ) -> Iterator[Workload]:
-        return _iterate(
+        return iterate(
             lambda page, lim: self._backend.list_workloads(page, lim, namespace, status), limit
         )
 
     def get(self, workload_id: str) -> Workload:
-        return self._backend.get_workload(_identifier(workload_id, "workload_id"))
+        return self._backend.get_workload(identifier(workload_id, "workload_id"))
 
     def update(
         self,
@@ -194,29 +234,25 @@ class WorkloadsAPI:
         placement: Mapping[str, Any] | Any = None,
     ) -> Workload:
         """Change the given fields; a deployed workload rolls out the change."""
-        update = _request(
+        update = build(
             WorkloadUpdate, replicas=replicas, resources=resources, image=image, placement=placement
         )
-        return self._backend.update_workload(_identifier(workload_id, "workload_id"), update)
+        return self._backend.update_workload(identifier(workload_id, "workload_id"), update)
 
     def delete(self, workload_id: str) -> OperationResult:
-        return self._backend.delete_workload(_identifier(workload_id, "workload_id"))
+        return self._backend.delete_workload(identifier(workload_id, "workload_id"))
 
     def deploy(
         self, workload_id: str, *, nodes: Sequence[str] | None = None, strategy: str = "rolling"
     ) -> DeployResult:
         """Place the workload's replicas (on ``nodes`` only, if given) with a rollout."""
-        request = _request(
-            DeployRequest,
-            nodes=list(nodes) if nodes is not None and not isinstance(nodes, str) else nodes,
-            strategy=strategy,
-        )
-        return self._backend.deploy_workload(_identifier(workload_id, "workload_id"), request)
+        request = deploy_request(nodes, strategy)
+        return self._backend.deploy_workload(identifier(workload_id, "workload_id"), request)
 
     def deployment(self, workload_id: str, deployment_id: str) -> Deployment:
         """A rollout's progress: batches done, replicas updated, nodes waited for."""
         return self._backend.get_deployment(
-            _identifier(workload_id, "workload_id"), _identifier(deployment_id, "deployment_id")
+            identifier(workload_id, "workload_id"), identifier(deployment_id, "deployment_id")
         )
 
 
@@ -240,8 +276,8 @@ class MetricsAPI:
         containers: Iterable[Mapping[str, Any] | Any] | None = None,
     ) -> RecordResult:
         """Record one sample; ``timestamp`` defaults to now."""
-        sample = _request(
-            MetricsSample,
+        sample = metrics_sample(
+            containers,
             timestamp=timestamp,
             cpu_usage=cpu_usage,
             memory_usage=memory_usage,
@@ -249,25 +285,20 @@ class MetricsAPI:
             disk_usage=disk_usage,
             disk_total=disk_total,
             network=network,
-            containers=None
-            if containers is None
-            else [unstructure(c) if attrs.has(type(c)) else c for c in containers],
         )
-        return self._backend.record_metrics(_identifier(node_id, "node_id"), [sample])
+        return self._backend.record_metrics(identifier(node_id, "node_id"), [sample])
 
     def record_batch(
         self, node_id: str, samples: Iterable[MetricsSample | Mapping[str, Any]]
     ) -> RecordResult:
         """Record many samples of one node in one call (the fast path for ingest)."""
-        checked = [
-            s if isinstance(s, MetricsSample) else structure(dict(s), MetricsSample, what="sample")
-            for s in samples
-        ]
-        return self._backend.record_metrics(_identifier(node_id, "node_id"), checked)
+        return self._backend.record_metrics(
+            identifier(node_id, "node_id"), metrics_samples(samples)
+        )
 
     def node(self, node_id: str, timeframe: str = "1h", resolution: str = "5m") -> NodeMetrics:
         """One node's series over ``timeframe``, averaged into ``resolution`` buckets."""
-        return self._backend.node_metrics(_identifier(node_id, "node_id"), timeframe, resolution)
+        return self._backend.node_metrics(identifier(node_id, "node_id"), timeframe, resolution)
 
     def all(self, timeframe: str = "1h", resolution: str = "5m") -> AggregatedMetrics:
         """Cross-node averages per bucket (Σsum/Σcount) and per-node averages."""
@@ -282,7 +313,7 @@ class TokensAPI:
 
     def generate(self, node_id: str, expiration: str = "24h") -> IssuedToken:
         return self._backend.generate_token(
-            _request(TokenRequest, node_id=node_id, expiration=expiration)
+            build(TokenRequest, node_id=node_id, expiration=expiration)
         )
 
     def validate(self, token: str) -> TokenValidation:
@@ -290,7 +321,7 @@ class TokensAPI:
         return self._backend.validate_token(token if isinstance(token, str) else "")
 
     def revoke(self, token: str) -> OperationResult:
-        return self._backend.revoke_token(_identifier(token, "token"))
+        return self._backend.revoke_token(identifier(token, "token"))
 
 
 class EdgeAPI:

@@ -1,20 +1,47 @@
-"""Shared fixtures: a manual clock and a ``client`` parametrised over every backend."""
+"""Shared fixtures: a manual clock and a ``client`` parametrised over every backend.
+
+Every backend is driven by one memory cluster and one clock: ``memory`` directly,
+``http-asgi`` through the server in-process (``httpx.ASGITransport``), and
+``http-socket`` through the server on a real uvicorn socket on 127.0.0.1.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 import k8sedge
 from k8sedge import ManualClock
+from k8sedge.backends.http import RetryPolicy, SyncASGITransport
+from k8sedge.server import create_app
+from k8sedge.server.threaded import serve_in_thread
 
-BACKENDS = ["memory"]
+BACKENDS = ["memory", "http-asgi", "http-socket"]
+NO_RETRY = RetryPolicy(attempts=1)
+
+
+class SwitchableApp:
+    """One long-lived socket server whose app each test replaces."""
+
+    def __init__(self) -> None:
+        self.app: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="session")
+def socket_server() -> Iterator[tuple[SwitchableApp, str]]:
+    switch = SwitchableApp()
+    with serve_in_thread(switch) as url:
+        yield switch, url
 
 
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock(1_700_000_000.0)
+    return ManualClock(1_688_169_600.0)  # 2023-07-01T00:00:00Z, before the spec examples
 
 
 @pytest.fixture
@@ -31,5 +58,16 @@ def client(
     if kind == "memory":
         with k8sedge.Client(memory_backend) as c:
             yield c
-    else:  # pragma: no cover - extended by the http backend
-        raise AssertionError(kind)
+        return
+    app = create_app(memory_backend, rate_limit="off")
+    token = app.state.admin_token
+    if kind == "http-asgi":
+        backend = k8sedge.HttpBackend(
+            "http://testserver", token=token, transport=SyncASGITransport(app), retry=NO_RETRY
+        )
+    else:
+        switch, url = request.getfixturevalue("socket_server")
+        switch.app = app
+        backend = k8sedge.HttpBackend(url, token=token, retry=NO_RETRY)
+    with k8sedge.Client(backend) as c:
+        yield c

@@ -78,6 +78,8 @@ class EdgeBackend(Protocol):
 
     def revoke_token(self, token: str) -> OperationResult: ...
 
+    def issue_admin_token(self, expiration: str) -> IssuedToken: ...
+
 
 class AsyncEdgeBackend(Protocol):
     """The edge surface for asyncio code (same operations, awaitable)."""
@@ -123,6 +125,8 @@ class AsyncEdgeBackend(Protocol):
     async def validate_token(self, token: str) -> TokenValidation: ...
 
     async def revoke_token(self, token: str) -> OperationResult: ...
+
+    async def issue_admin_token(self, expiration: str) -> IssuedToken: ...
 
 
 class Backend(Protocol):

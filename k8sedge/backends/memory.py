@@ -14,6 +14,7 @@ from ..cluster import Cluster
 from ..cluster.metrics import FIELDS, Window
 from ..cluster.nodes import NodeRecord
 from ..cluster.placement import validate_placement, validate_resources, validate_spec
+from ..cluster.tokens import ADMIN_SUBJECT
 from ..cluster.workloads import DeploymentRecord, WorkloadRecord
 from ..engine import SchedulerConfiguration
 from ..errors import BadRequestError, NotFoundError
@@ -388,18 +389,26 @@ class MemoryEdge:
             if claims is None:
                 return TokenValidation(valid=False, reason=reason)
             subject = str(claims["sub"])
-            if claims.get("scope") == "node" and subject not in self.cluster.nodes.by_id:
+            scope = str(claims.get("scope", "node"))
+            if scope == "node" and subject not in self.cluster.nodes.by_id:
                 return TokenValidation(valid=False, node_id=subject, reason="unknown node")
             return TokenValidation(
                 valid=True,
-                node_id=subject if claims.get("scope") == "node" else None,
+                node_id=subject if scope == "node" else None,
                 expires_at=to_datetime(float(claims["exp"])),
+                scope=scope,
             )
 
     def revoke_token(self, token: str) -> OperationResult:
         with self.cluster.lock:
             self.cluster.tokens.revoke(token)
             return OperationResult(success=True, message="Token successfully revoked")
+
+    def issue_admin_token(self, expiration: str = "365d") -> IssuedToken:
+        """A token with the admin scope (what ``k8sedge serve`` prints at start)."""
+        with self.cluster.lock:
+            token, expires = self.cluster.tokens.issue(ADMIN_SUBJECT, expiration, scope="admin")
+            return IssuedToken(token=token, expires_at=to_datetime(expires))
 
 
 class MemoryBackend:

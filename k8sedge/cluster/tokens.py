@@ -25,6 +25,7 @@ ISSUER = "k8sedge"
 ADMIN_SUBJECT = "admin"
 MAX_EXPIRATION = 366 * 86400
 LEEWAY = 30.0
+MAX_CACHED = 50_000
 
 Claims = dict[str, Any]
 
@@ -40,6 +41,7 @@ class TokenService:
             raise ValueError("the token secret must be at least 32 bytes (RFC 7518 §3.2)")
         self.secret = secret or secrets.token_bytes(32)
         self._revoked: dict[str, float] = {}
+        self._verified: dict[str, Claims] = {}  # signature-checked tokens, by token string
 
     def issue(self, subject: str, expiration: str, scope: str = "node") -> tuple[str, float]:
         seconds = parse_duration(expiration, field="expiration")
@@ -63,6 +65,9 @@ class TokenService:
         """The claims of a valid token, or ``(None, reason)``; never raises."""
         if not isinstance(token, str) or not token:
             return None, "malformed token"
+        cached = self._verified.get(token)
+        if cached is not None:
+            return self._check_time(cached)
         try:
             claims: Claims = jwt.decode(
                 token,
@@ -79,6 +84,13 @@ class TokenService:
             return None, "invalid signature"
         except jwt.PyJWTError as exc:
             return None, f"invalid token: {exc}"
+        if len(self._verified) >= MAX_CACHED:
+            self._verified.clear()
+        self._verified[token] = claims
+        return self._check_time(claims)
+
+    def _check_time(self, claims: Claims) -> tuple[Claims | None, str | None]:
+        """Expiry, issue time and revocation: checked on every use, cached or not."""
         now = self.clock.now()
         try:
             exp, iat = float(claims["exp"]), float(claims["iat"])

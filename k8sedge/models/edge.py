@@ -369,4 +369,5 @@ class TokenValidation:
     valid: bool
     node_id: str | None = None
     expires_at: datetime | None = None
+    scope: str | None = None
     reason: str | None = None

@@ -47,6 +47,7 @@ def test_node_metrics_downsample_into_aligned_buckets(
 def test_all_metrics_aggregate_sum_over_count(client: k8sedge.Client, clock: ManualClock) -> None:
     a = register(client, "a")
     b = register(client, "b")
+    clock.advance(1800)  # mid-hour: the 1h window's single bucket holds every sample
     now = clock.now()
     # node a: three samples of 10; node b: one sample of 50 -> mean is 20, not 30
     client.edge.metrics.record_batch(

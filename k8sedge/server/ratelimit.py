@@ -1,0 +1,140 @@
+"""Token-bucket rate limiting per client, as a plain ASGI middleware.
+
+Every response carries ``X-RateLimit-Limit`` (the bucket size), ``X-RateLimit-Remaining``
+(whole tokens left) and ``X-RateLimit-Reset`` (epoch seconds at which the bucket is full
+again, as in the spec's example). A refused request gets 429, the documented error body
+and ``Retry-After`` (seconds until one token is available).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections.abc import Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["RateLimit", "RateLimitMiddleware", "parse_rate_limit"]
+
+DEFAULT_RATE_LIMIT = "600/minute"
+_PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
+_SPEC = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour)\s*$")
+
+
+class RateLimit:
+    """``capacity`` tokens, refilled continuously over ``period`` seconds."""
+
+    def __init__(self, capacity: int, period: float) -> None:
+        if capacity < 1 or period <= 0:
+            raise ValueError("a rate limit needs a positive count and period")
+        self.capacity = capacity
+        self.period = period
+        self.rate = capacity / period
+
+    def __repr__(self) -> str:
+        return f"RateLimit({self.capacity}/{self.period:g}s)"
+
+
+def parse_rate_limit(text: str | None) -> RateLimit | None:
+    """``"600/minute"``, ``"50/second"``, ``"1000/hour"``; ``"off"`` (or None) disables it."""
+    if text is None or text.strip().lower() == "off":
+        return None
+    match = _SPEC.match(text)
+    if match is None:
+        raise ValueError(
+            f"invalid rate limit {text!r}: use e.g. '600/minute', '50/second' or 'off'"
+        )
+    return RateLimit(int(match.group(1)), _PERIODS[match.group(2)])
+
+
+class _Buckets:
+    def __init__(self, limit: RateLimit, clock: Callable[[], float], max_keys: int = 100_000):
+        self.limit = limit
+        self.clock = clock
+        self.max_keys = max_keys
+        self.state: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
+
+    def take(self, key: str) -> tuple[bool, float, float]:
+        """(allowed, tokens left, now)."""
+        now = self.clock()
+        limit = self.limit
+        tokens, at = self.state.get(key, (float(limit.capacity), now))
+        tokens = min(float(limit.capacity), tokens + (now - at) * limit.rate)
+        allowed = tokens >= 1.0
+        if allowed:
+            tokens -= 1.0
+        if len(self.state) >= self.max_keys and key not in self.state:
+            # forget full buckets first: they carry no information
+            self.state = {k: v for k, v in self.state.items() if v[0] < limit.capacity}
+        self.state[key] = (tokens, now)
+        return allowed, tokens, now
+
+
+def _client_key(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            return "t:" + bytes(value).decode("latin-1")
+    client = scope.get("client")
+    return "ip:" + (str(client[0]) if client else "unknown")
+
+
+class RateLimitMiddleware:
+    """Applies one token bucket per bearer token (or per client address without one)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: RateLimit,
+        clock: Callable[[], float] = time.time,
+        exempt: frozenset[str] = frozenset(),
+    ) -> None:
+        self.app = app
+        self.buckets = _Buckets(limit, clock)
+        self.exempt = exempt
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.exempt:
+            await self.app(scope, receive, send)
+            return
+        limit = self.buckets.limit
+        allowed, tokens, now = self.buckets.take(_client_key(scope))
+        reset = math.ceil(now + (limit.capacity - tokens) / limit.rate)
+        headers = [
+            (b"x-ratelimit-limit", str(limit.capacity).encode()),
+            (b"x-ratelimit-remaining", str(int(tokens)).encode()),
+            (b"x-ratelimit-reset", str(reset).encode()),
+        ]
+        if not allowed:
+            retry_after = max(1, math.ceil((1.0 - tokens) / limit.rate))
+            body = json.dumps(
+                {
+                    "error": True,
+                    "code": "RATE_LIMITED",
+                    "message": f"rate limit of {limit.capacity} requests per "
+                    f"{limit.period:g} s exceeded; retry in {retry_after} s",
+                    "details": {"retry_after": retry_after},
+                }
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 429,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                        (b"retry-after", str(retry_after).encode()),
+                        *headers,
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *headers]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
