@@ -115,7 +115,7 @@ def _round_up_to_nano(value: Fraction) -> Fraction:
 class Quantity:
     """An exact Kubernetes quantity with the format it is written back in."""
 
-    __slots__ = ("_format", "_value")
+    __slots__ = ("_canonical", "_format", "_value")
 
     def __init__(
         self,
@@ -124,6 +124,7 @@ class Quantity:
     ) -> None:
         self._value = Fraction(value)
         self._format = format
+        self._canonical: str | None = None
 
     @classmethod
     def parse(cls, text: str) -> Quantity:
@@ -189,6 +190,11 @@ class Quantity:
 
     def canonical(self) -> str:
         """The canonical string form, byte for byte what ``Quantity.String()`` gives."""
+        if self._canonical is None:
+            self._canonical = self._format_canonical()
+        return self._canonical
+
+    def _format_canonical(self) -> str:
         value = self._value
         if value == 0:
             return "0"

@@ -41,10 +41,9 @@ def to_datetime(epoch: float) -> datetime:
 
 def format_timestamp(when: datetime) -> str:
     """RFC 3339 in UTC with a ``Z``; fractions of a second only when present."""
-    when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
-    if when.microsecond:
-        return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if when.tzinfo is not UTC:
+        when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    return when.isoformat()[:-6] + "Z"  # drop "+00:00"
 
 
 def parse_timestamp(text: str) -> datetime:

@@ -127,7 +127,13 @@ class EdgeCalls:
     @staticmethod
     def update_node_status(node_id: str, update: NodeStatusUpdate) -> Call[Node]:
         body = {k: v for k, v in unstructure(update).items() if v is not None}
-        return Call("PUT", f"{PREFIX}/nodes/{_quote(node_id)}/status", _model(Node), body=body)
+        return Call(
+            "PUT",
+            f"{PREFIX}/nodes/{_quote(node_id)}/status",
+            _model(Node),
+            body=body,
+            params={"view": "full"},
+        )
 
     @staticmethod
     def delete_node(node_id: str) -> Call[OperationResult]:

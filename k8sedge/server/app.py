@@ -19,6 +19,7 @@ from ..backends.base import Backend
 from ..errors import K8sEdgeError
 from .auth import Authenticator
 from .edge_routes import edge_routes
+from .heartbeat import HeartbeatFastPath
 from .http import direct_call, threadpool_call
 from .openapi import build_openapi
 from .ratelimit import DEFAULT_RATE_LIMIT, RateLimit, RateLimitMiddleware, parse_rate_limit
@@ -120,6 +121,7 @@ def create_app(
     middleware = []
     if limit is not None:
         middleware.append(Middleware(RateLimitMiddleware, limit=limit, clock=rate_clock))
+    middleware.append(Middleware(HeartbeatFastPath, backend=edge, auth=auth, call=call))
     app = Starlette(
         routes=routes,
         middleware=middleware,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -22,8 +23,9 @@ from ..models.edge import (
 )
 from ..pagination import DEFAULT_LIMIT
 from ..serde import structure
+from ..timeutil import format_timestamp
 from .auth import Authenticator, Principal
-from .http import Call, json_body, json_response, query_int, query_str
+from .http import Call, json_body, json_bytes_response, json_response, query_int, query_str
 from .openapi import RouteDoc
 
 __all__ = ["edge_routes"]
@@ -139,7 +141,22 @@ def edge_routes(
     async def update_status(request: Request) -> Response:
         update = structure(await json_body(request), NodeStatusUpdate)
         node_id = request.path_params["node_id"]
-        return json_response(await call(backend.update_node_status, node_id, update))
+        node = await call(backend.update_node_status, node_id, update)
+        if request.query_params.get("view") == "full":
+            return json_response(node)
+        # the documented heartbeat answer: small, for nodes that beat every few seconds
+        return json_bytes_response(
+            orjson.dumps(
+                {
+                    "id": node.id,
+                    "name": node.name,
+                    "status": node.status.value,
+                    "last_heartbeat": None
+                    if node.last_heartbeat is None
+                    else format_timestamp(node.last_heartbeat),
+                }
+            )
+        )
 
     @route(
         "DELETE",
@@ -383,4 +400,7 @@ def edge_routes(
         token = _token_field(await json_body(request))
         return json_response(await call(backend.revoke_token, token))
 
+    # The routes nodes hit all the time are matched first (Starlette tries routes in order).
+    hot = (f"{PREFIX}/nodes/{{node_id}}/status", f"{PREFIX}/metrics/nodes/{{node_id}}")
+    routes.sort(key=lambda r: r.path not in hot)
     return routes, docs

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -44,8 +44,8 @@ async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str,
             return {}
         raise BadRequestError("the request body must be a JSON object", {"body": "empty"})
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
         raise BadRequestError(f"malformed JSON: {exc}", {"body": "malformed JSON"}) from None
     if not isinstance(data, dict):
         raise BadRequestError("the request body must be a JSON object", {"body": "not an object"})
@@ -53,7 +53,10 @@ async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str,
 
 
 def json_response(model: Any, status: int = 200) -> Response:
-    body = json.dumps(unstructure(model), separators=(",", ":")).encode()
+    return json_bytes_response(orjson.dumps(unstructure(model)), status)
+
+
+def json_bytes_response(body: bytes, status: int = 200) -> Response:
     return Response(body, status_code=status, media_type="application/json")
 
 

@@ -93,6 +93,7 @@ class RateLimitMiddleware:
         self.app = app
         self.buckets = _Buckets(limit, clock)
         self.exempt = exempt
+        self._limit_header = (b"x-ratelimit-limit", b"%d" % limit.capacity)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.exempt:
@@ -102,9 +103,9 @@ class RateLimitMiddleware:
         allowed, tokens, now = self.buckets.take(_client_key(scope))
         reset = math.ceil(now + (limit.capacity - tokens) / limit.rate)
         headers = [
-            (b"x-ratelimit-limit", str(limit.capacity).encode()),
-            (b"x-ratelimit-remaining", str(int(tokens)).encode()),
-            (b"x-ratelimit-reset", str(reset).encode()),
+            self._limit_header,
+            (b"x-ratelimit-remaining", b"%d" % tokens),
+            (b"x-ratelimit-reset", b"%d" % reset),
         ]
         if not allowed:
             retry_after = max(1, math.ceil((1.0 - tokens) / limit.rate))
@@ -134,7 +135,7 @@ class RateLimitMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *headers]
+                message["headers"] = list(message.get("headers", ())) + headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

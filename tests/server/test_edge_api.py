@@ -372,3 +372,28 @@ def test_openapi_describes_every_route(api: Api) -> None:
         "enum"
     ] == ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"]
     assert paths["/api/v1/health"]["get"].get("security") is None
+
+
+def test_heartbeat_answers_the_documented_fields(api: Api, clock: ManualClock) -> None:
+    node = api("POST", "/nodes", json=NODE).json()
+    token = api("POST", "/security/tokens", json={"node_id": node["id"]}).json()["token"]
+    beat = api("PUT", f"/nodes/{node['id']}/status", auth=token, json={"heartbeat": True})
+    assert beat.status_code == 200
+    assert beat.headers["content-type"] == "application/json"
+    assert set(beat.json()) == {"id", "name", "status", "last_heartbeat"}
+    assert beat.json()["status"] == "active"
+    full = api(
+        "PUT",
+        f"/nodes/{node['id']}/status",
+        params={"view": "full"},
+        json={"status": "maintenance", "resources": {"cpu_usage": "1"}},
+    )
+    assert full.json()["status"] == "maintenance" and full.json()["usage"] == {"cpu_usage": "1"}
+    assert full.json()["resources"] == NODE["resources"]
+    # unusual bodies take the general path and still get field-level errors
+    body = assert_error(
+        api("PUT", f"/nodes/{node['id']}/status", json={"heartbeat": 1}), 400, "BAD_REQUEST"
+    )
+    assert "heartbeat" in body["details"]
+    assert_error(api("PUT", f"/nodes/{node['id']}/status", content=b"[]"), 400, "BAD_REQUEST")
+    assert_error(api("PUT", "/nodes/unknown/status", json={"heartbeat": True}), 404, "NOT_FOUND")
