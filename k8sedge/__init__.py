@@ -18,6 +18,7 @@ from .edge import EdgeAPI
 from .errors import (
     BadRequestError,
     ConflictError,
+    ExpiredError,
     ForbiddenError,
     InternalError,
     K8sEdgeError,
@@ -112,6 +113,7 @@ __all__ = [
     "Deployment",
     "DeploymentStatus",
     "EdgeAPI",
+    "ExpiredError",
     "ForbiddenError",
     "Health",
     "HttpBackend",

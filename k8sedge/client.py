@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .backends import Backend, open_backend
 from .edge import EdgeAPI
+
+if TYPE_CHECKING:
+    from .simulator.api import SimulatorAPI
 
 __all__ = ["Client", "connect"]
 
@@ -17,6 +20,16 @@ class Client:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.edge = EdgeAPI(backend.edge)
+        self._simulator: SimulatorAPI | None = None
+
+    @property
+    def simulator(self) -> SimulatorAPI:
+        """The scheduler-simulator surface."""
+        if self._simulator is None:
+            from .simulator.api import SimulatorAPI
+
+            self._simulator = SimulatorAPI(self.backend.simulator)
+        return self._simulator
 
     def close(self) -> None:
         self.backend.close()

@@ -9,6 +9,7 @@ each one as the documented error body ``{"error": true, "code", "message", "deta
     ├── ForbiddenError           FORBIDDEN            403
     ├── NotFoundError            NOT_FOUND            404
     ├── ConflictError            CONFLICT             409
+    ├── ExpiredError             EXPIRED              410
     ├── RateLimitedError         RATE_LIMITED         429
     ├── InternalError            INTERNAL_ERROR       500
     ├── UnsupportedError         UNSUPPORTED          501
@@ -24,6 +25,7 @@ from typing import Any, ClassVar
 __all__ = [
     "BadRequestError",
     "ConflictError",
+    "ExpiredError",
     "ForbiddenError",
     "InternalError",
     "K8sEdgeError",
@@ -91,6 +93,13 @@ class ConflictError(K8sEdgeError):
     status = 409
 
 
+class ExpiredError(K8sEdgeError):
+    """A watch asked to resume from a resource version that is no longer kept."""
+
+    code = "EXPIRED"
+    status = 410
+
+
 class RateLimitedError(K8sEdgeError):
     """Too many requests; ``retry_after`` says how many seconds to wait."""
 
@@ -144,6 +153,7 @@ _BY_CODE: dict[str, type[K8sEdgeError]] = {
         ForbiddenError,
         NotFoundError,
         ConflictError,
+        ExpiredError,
         RateLimitedError,
         InternalError,
         UnsupportedError,

@@ -9,6 +9,7 @@ Arithmetic is exact (``fractions.Fraction``), never floating point.
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from fractions import Fraction
 from functools import total_ordering
@@ -260,3 +261,17 @@ class Quantity:
 def parse_quantity(text: str) -> Quantity:
     """Parse a Kubernetes quantity string (``"100m"``, ``"8Gi"``, ``"1e3"``)."""
     return Quantity.parse(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _engine_units(text: str, milli: bool) -> int:
+    quantity = Quantity.parse(text)
+    return quantity.milli_value() if milli else quantity.int_value()
+
+
+def engine_units(raw: object, *, milli: bool) -> int:
+    """A quantity (string or number) in the engine's integer units, cached by text."""
+    if isinstance(raw, str):
+        return _engine_units(raw, milli)
+    quantity = Quantity.coerce(raw)
+    return quantity.milli_value() if milli else quantity.int_value()

@@ -12,6 +12,7 @@ import math
 from datetime import datetime
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 from cattrs.cols import list_structure_factory, mapping_structure_factory
 from cattrs.errors import (
@@ -152,6 +153,7 @@ def make_converter() -> cattrs.Converter:
 
 
 converter = make_converter()
+_default = converter
 
 
 def _collect(exc: BaseException, path: str, out: dict[str, str]) -> None:
@@ -179,12 +181,12 @@ def _collect(exc: BaseException, path: str, out: dict[str, str]) -> None:
         out[path or "body"] = str(exc)
 
 
-def structure(data: Any, cls: type[T], *, what: str = "request body") -> T:
+def structure(data: Any, cls: type[T], *, what: str = "request body", converter: Any = None) -> T:
     """Structure JSON-shaped ``data`` into ``cls`` or raise ``BadRequestError`` naming fields."""
     if not isinstance(data, dict):
         raise BadRequestError(f"{what} must be a JSON object", {"body": "expected an object"})
     try:
-        return converter.structure(data, cls)
+        return (converter or _default).structure(data, cls)
     except Exception as exc:
         details: dict[str, str] = {}
         _collect(exc, "", details)
@@ -197,3 +199,37 @@ def structure(data: Any, cls: type[T], *, what: str = "request body") -> T:
 def unstructure(obj: Any) -> Any:
     """Models to JSON-shaped data."""
     return converter.unstructure(obj)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def make_kube_converter() -> cattrs.Converter:
+    """The camelCase converter for Kubernetes-style documents (``KubeSchedulerConfiguration``):
+    attrs fields map to camelCase keys, unknown keys are errors, ``None`` is omitted."""
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+    conv = make_converter()
+    conv.forbid_extra_keys = True
+
+    def structure_factory(cls: Any) -> Any:
+        overrides: dict[str, Any] = {
+            a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)
+        }
+        return make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True, **overrides)
+
+    def unstructure_factory(cls: Any) -> Any:
+        overrides: dict[str, Any] = {
+            a.name: override(rename=_camel(a.name), omit_if_default=a.default is None)
+            for a in attrs.fields(cls)
+        }
+        return make_dict_unstructure_fn(cls, conv, **overrides)
+
+    conv.register_structure_hook_factory(attrs.has, structure_factory)
+    conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
+    return conv
+
+
+kube_converter = make_kube_converter()

@@ -7,8 +7,8 @@ without touching it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
 
 from ..models.edge import (
     AggregatedMetrics,
@@ -31,8 +31,9 @@ from ..models.edge import (
     WorkloadSpec,
     WorkloadUpdate,
 )
+from ..models.simulator import ResourcesForLoad, WatchEvent
 
-__all__ = ["AsyncEdgeBackend", "Backend", "EdgeBackend"]
+__all__ = ["AsyncEdgeBackend", "Backend", "EdgeBackend", "SimulatorBackend"]
 
 
 class EdgeBackend(Protocol):
@@ -129,10 +130,42 @@ class AsyncEdgeBackend(Protocol):
     async def issue_admin_token(self, expiration: str) -> IssuedToken: ...
 
 
+class SimulatorBackend(Protocol):
+    """The scheduler-simulator surface. Objects are Kubernetes JSON documents; kinds are
+    plurals (``pods``, ``nodes``, ``persistentvolumes``, …)."""
+
+    def get_config(self) -> dict[str, Any]: ...
+
+    def update_config(self, config: dict[str, Any]) -> None: ...
+
+    def reset(self) -> None: ...
+
+    def export(self) -> ResourcesForLoad: ...
+
+    def import_(self, resources: ResourcesForLoad) -> None: ...
+
+    def watch(
+        self, versions: dict[str, str | None], timeout: float | None
+    ) -> Iterator[WatchEvent]: ...
+
+    def create(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]: ...
+
+    def apply(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]: ...
+
+    def get(self, kind: str, name: str, namespace: str | None) -> dict[str, Any]: ...
+
+    def list(self, kind: str, namespace: str | None, results: bool) -> list[dict[str, Any]]: ...
+
+    def delete(self, kind: str, name: str, namespace: str | None) -> dict[str, Any]: ...
+
+
 class Backend(Protocol):
     """A backend: one object per surface, and a way to release resources."""
 
     @property
     def edge(self) -> EdgeBackend: ...
+
+    @property
+    def simulator(self) -> SimulatorBackend: ...
 
     def close(self) -> None: ...

@@ -192,16 +192,22 @@ def _client_options(url: str, token: str | None, verify: Any, timeout: float) ->
 
 class SyncASGITransport(httpx.BaseTransport):
     """Drive an ASGI app in-process from a *sync* ``httpx.Client``, through
-    ``httpx.ASGITransport`` on an event loop in a helper thread."""
+    ``httpx.ASGITransport`` on an event loop in a helper (daemon) thread."""
 
     def __init__(self, app: Any) -> None:
-        import anyio.from_thread
+        import asyncio
+        import threading
 
         self._async = httpx.ASGITransport(app=app)
-        self._portal_cm = anyio.from_thread.start_blocking_portal()
-        self._portal = self._portal_cm.__enter__()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, daemon=True, name="k8sedge-asgi"
+        )
+        self._thread.start()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        import asyncio
+
         content = request.read()
 
         async def send() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
@@ -212,11 +218,15 @@ class SyncASGITransport(httpx.BaseTransport):
             body = b"".join([chunk async for chunk in response.aiter_raw()])
             return response.status_code, response.headers.raw, body
 
-        status, headers, body = self._portal.call(send)
+        status, headers, body = asyncio.run_coroutine_threadsafe(send(), self._loop).result()
         return httpx.Response(status, headers=headers, content=body, request=request)
 
     def close(self) -> None:
-        self._portal_cm.__exit__(None, None, None)
+        if self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+        if not self._loop.is_closed():
+            self._loop.close()
 
 
 class HttpEdge:
@@ -427,6 +437,12 @@ class HttpBackend:
     @property
     def edge(self) -> HttpEdge:
         return self._edge
+
+    @property
+    def simulator(self) -> Any:
+        from .http_simulator import HttpSimulator
+
+        return HttpSimulator(self._edge)
 
     def close(self) -> None:
         if self._owns_client:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -44,7 +44,9 @@ from ..models.edge import (
     WorkloadStatus,
     WorkloadUpdate,
 )
+from ..models.simulator import KubeObject, ResourcesForLoad, WatchEvent
 from ..pagination import check_page, page_of
+from ..simulator.service import SimulatorService
 from ..timeutil import parse_duration, to_datetime
 
 __all__ = ["MemoryBackend", "MemoryEdge"]
@@ -411,6 +413,56 @@ class MemoryEdge:
             return IssuedToken(token=token, expires_at=to_datetime(expires))
 
 
+class MemorySimulator:
+    """The simulator surface over a ``SimulatorService``."""
+
+    def __init__(self, service: SimulatorService) -> None:
+        self.service = service
+
+    def get_config(self) -> dict[str, Any]:
+        with self.service.lock:
+            return self.service.config()
+
+    def update_config(self, config: dict[str, Any]) -> None:
+        self.service.update_config(config)
+
+    def reset(self) -> None:
+        self.service.reset()
+
+    def export(self) -> ResourcesForLoad:
+        return self.service.export()
+
+    def import_(self, resources: ResourcesForLoad) -> None:
+        self.service.import_(resources)
+
+    def watch(self, versions: dict[str, str | None], timeout: float | None) -> Iterator[WatchEvent]:
+        for item in self.service.watch(versions, timeout=timeout):
+            if item is not None:
+                plural, event, obj = item
+                yield WatchEvent(kind=plural, event_type=event, obj=KubeObject(obj))
+
+    def watch_raw(
+        self, versions: dict[str, str | None], timeout: float | None, heartbeat: float | None
+    ) -> Iterator[tuple[str, str, dict[str, Any]] | None]:
+        """Events as ``(kind, type, object)``, and ``None`` after ``heartbeat`` idle seconds."""
+        return self.service.watch(versions, timeout=timeout, heartbeat=heartbeat)
+
+    def create(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
+        return self.service.create(kind, obj)
+
+    def apply(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
+        return self.service.apply(kind, obj)
+
+    def get(self, kind: str, name: str, namespace: str | None) -> dict[str, Any]:
+        return self.service.get(kind, name, namespace)
+
+    def list(self, kind: str, namespace: str | None, results: bool) -> list[dict[str, Any]]:
+        return self.service.list(kind, namespace, results=results)
+
+    def delete(self, kind: str, name: str, namespace: str | None) -> dict[str, Any]:
+        return self.service.delete(kind, name, namespace)
+
+
 class MemoryBackend:
     """The embedded backend: ``k8sedge.connect()`` or ``connect("memory://")``."""
 
@@ -435,10 +487,20 @@ class MemoryBackend:
             metrics_retention=metrics_retention,
         )
         self._edge = MemoryEdge(self.cluster)
+        self._simulator: MemorySimulator | None = None
+        self._scheduler_config = scheduler_config
+        self._seed = seed
 
     @property
     def edge(self) -> MemoryEdge:
         return self._edge
+
+    @property
+    def simulator(self) -> MemorySimulator:
+        if self._simulator is None:
+            service = SimulatorService(self.cluster.clock, self._scheduler_config, seed=self._seed)
+            self._simulator = MemorySimulator(service)
+        return self._simulator
 
     def close(self) -> None:
         """Nothing to release: the cluster lives as long as this object."""

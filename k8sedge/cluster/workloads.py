@@ -243,7 +243,7 @@ class WorkloadController:
 
     def delete(self, workload: WorkloadRecord) -> None:
         for pod in workload.pods:
-            self._release(pod)
+            self._release(pod, workload.namespace)
         workload.pods.clear()
         del self.by_id[workload.id]
         del self.by_key[(workload.namespace, workload.name)]
@@ -270,6 +270,9 @@ class WorkloadController:
         """Pods on a deleted node are gone; their workloads get new replicas on reconcile."""
         for workload in self.by_id.values():
             kept = [p for p in workload.pods if p.node is not node]
+            for pod in workload.pods:
+                if pod.node is node:
+                    self._release(pod, workload.namespace)
             if len(kept) != len(workload.pods):
                 workload.pods = kept
                 self._dirty.add(workload.id)
@@ -348,14 +351,13 @@ class WorkloadController:
         pod.result = result
         if result.selected_node is None:
             return False
-        self.scheduler.bind(result, workload.template)
+        self.scheduler.bind(result, workload.template, key=f"{workload.namespace}/{pod.name}")
         pod.node = self.registry.by_name[result.selected_node]
         return True
 
-    def _release(self, pod: PodRecord) -> None:
-        node = pod.node
-        if node is not None and self.registry.by_id.get(node.id) is node:
-            self.registry.table.assume(node.row, pod.requests, sign=-1)
+    def _release(self, pod: PodRecord, namespace: str) -> None:
+        if pod.node is not None:
+            self.scheduler.unbind(f"{namespace}/{pod.name}")
         pod.node = None
 
     def _new_pod(self, workload: WorkloadRecord) -> PodRecord:
@@ -393,7 +395,7 @@ class WorkloadController:
                 key=lambda p: (p.node is not None, not self._outdated(workload, p, revision)),
             )
             for pod in order[:surplus]:
-                self._release(pod)
+                self._release(pod, workload.namespace)
                 workload.pods.remove(pod)
             changed = True
         return changed
@@ -419,7 +421,7 @@ class WorkloadController:
         else:
             batch = reachable
         for old in batch:
-            self._release(old)
+            self._release(old, workload.namespace)
             workload.pods.remove(old)
             self._new_pod(workload)
         if batch:

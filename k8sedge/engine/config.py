@@ -28,6 +28,8 @@ __all__ = [
     "ResolvedProfile",
     "SchedulerConfiguration",
     "SchedulerProfile",
+    "config_from_dict",
+    "config_to_dict",
     "default_configuration",
     "resolve_profile",
     "with_defaults",
@@ -344,3 +346,28 @@ def resolve_profile(profile: SchedulerProfile, index: int = 0) -> ResolvedProfil
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
+
+
+def config_from_dict(data: Any) -> SchedulerConfiguration:
+    """Parse a v1 ``KubeSchedulerConfiguration`` document; unknown fields are errors."""
+    from ..serde import kube_converter, structure as _structure
+
+    if isinstance(data, dict):
+        api_version = data.get("apiVersion")
+        if api_version not in (None, API_VERSION):
+            raise _invalid(
+                f"unsupported apiVersion {api_version!r}; use {API_VERSION}", "apiVersion"
+            )
+        kind = data.get("kind")
+        if kind not in (None, "KubeSchedulerConfiguration"):
+            raise _invalid(f"unsupported kind {kind!r}", "kind")
+    return _structure(
+        data, SchedulerConfiguration, what="scheduler configuration", converter=kube_converter
+    )
+
+
+def config_to_dict(config: SchedulerConfiguration) -> dict[str, Any]:
+    from ..serde import kube_converter
+
+    data: dict[str, Any] = kube_converter.unstructure(config)
+    return data

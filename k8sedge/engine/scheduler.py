@@ -23,6 +23,7 @@ from .config import (
     resolve_profile,
 )
 from .plugins import Plugin, build_plugin
+from .pods import PodIndex
 from .table import NodeTable
 from .types import PodRequest
 
@@ -114,6 +115,7 @@ class Scheduler:
         seed: int = 0,
     ) -> None:
         self.table = table
+        self.pods = PodIndex()
         self.rng = np.random.default_rng(seed)
         self.next_start_row = 0
         self.configure(config or default_configuration())
@@ -249,10 +251,32 @@ class Scheduler:
             message += f" {', '.join(parts)}."
         return message
 
-    def bind(self, result: ScheduleResult, pod: PodRequest) -> int:
+    def bind(self, result: ScheduleResult, pod: PodRequest, key: str | None = None) -> int:
         """Account the pod on its selected node; returns the node's row."""
         if result.selected_node is None:
             raise ValueError(f"pod {pod.name!r} was not scheduled")
-        row = self.table.row_of[result.selected_node]
+        return self.assume(result.selected_node, pod, key)
+
+    def assume(self, node: str, pod: PodRequest, key: str | None = None) -> int:
+        """Account a pod on ``node`` (placed by us, or already bound when imported)."""
+        row = self.table.row_of[node]
         self.table.assume(row, pod.requests)
+        self.pods.add(key or f"{pod.namespace}/{pod.name}", row, pod)
         return row
+
+    def remove_node(self, name: str) -> None:
+        """Drop a node from the table; pods placed there stop counting."""
+        row = self.table.row_of.get(name)
+        if row is not None:
+            self.pods.forget_row(row)
+            self.table.remove(name)
+
+    def unbind(self, key: str) -> None:
+        """Release a placed pod's resources (it was deleted or replaced)."""
+        slot = self.pods.slot_of.get(key)
+        if slot is None:
+            return
+        row = int(self.pods.row[slot])
+        pod = self.pods.remove(key)
+        if pod is not None and row < self.table.size and self.table.alive[row]:
+            self.table.assume(row, pod.requests, sign=-1)

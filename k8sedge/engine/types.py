@@ -9,13 +9,17 @@ from attrs import field, frozen
 __all__ = [
     "DEFAULT_MEMORY_REQUEST",
     "DEFAULT_MILLI_CPU_REQUEST",
+    "LabelSelector",
     "NodeSelectorRequirement",
     "NodeSelectorTerm",
+    "PodAffinityTerm",
     "PodRequest",
     "PreferredTerm",
     "Taint",
     "TaintEffect",
     "Toleration",
+    "TopologySpreadConstraint",
+    "WeightedPodAffinityTerm",
 ]
 
 # kube-scheduler's non-zero defaults for containers without requests (scoring only)
@@ -78,6 +82,56 @@ class PreferredTerm:
 
 
 @frozen(kw_only=True)
+class LabelSelector:
+    """``matchLabels`` and ``matchExpressions`` (In, NotIn, Exists, DoesNotExist), ANDed."""
+
+    match_labels: tuple[tuple[str, str], ...] = ()
+    match_expressions: tuple[NodeSelectorRequirement, ...] = ()
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        for key, value in self.match_labels:
+            if labels.get(key) != value:
+                return False
+        for req in self.match_expressions:
+            present = req.key in labels
+            if req.operator == "In" and labels.get(req.key) not in req.values:
+                return False
+            if req.operator == "NotIn" and present and labels[req.key] in req.values:
+                return False
+            if req.operator == "Exists" and not present:
+                return False
+            if req.operator == "DoesNotExist" and present:
+                return False
+        return True
+
+
+@frozen(kw_only=True)
+class PodAffinityTerm:
+    selector: LabelSelector | None
+    topology_key: str
+    namespaces: tuple[str, ...] = ()  # empty with no namespace selector: the pod's own
+    namespace_selector: LabelSelector | None = None
+
+
+@frozen
+class WeightedPodAffinityTerm:
+    weight: int
+    term: PodAffinityTerm
+
+
+@frozen(kw_only=True)
+class TopologySpreadConstraint:
+    max_skew: int
+    topology_key: str
+    when_unsatisfiable: str  # DoNotSchedule | ScheduleAnyway
+    selector: LabelSelector | None
+    min_domains: int | None = None
+    node_affinity_policy: str = "Honor"
+    node_taints_policy: str = "Ignore"
+    match_label_keys: tuple[str, ...] = ()
+
+
+@frozen(kw_only=True)
 class PodRequest:
     """The scheduling-relevant part of a pod.
 
@@ -96,4 +150,16 @@ class PodRequest:
     preferred_terms: tuple[PreferredTerm, ...] = ()
     tolerations: tuple[Toleration, ...] = ()
     priority: int = 0
+    preemption_policy: str = "PreemptLowerPriority"
     scheduler_name: str = "default-scheduler"
+    labels: dict[str, str] = field(factory=dict)
+    host_ports: tuple[tuple[str, str, int], ...] = ()  # (protocol, hostIP, hostPort)
+    images: tuple[str, ...] = ()
+    claims: tuple[str, ...] = ()  # PersistentVolumeClaim names, in the pod's namespace
+    ephemeral_volumes: bool = False
+    spread: tuple[TopologySpreadConstraint, ...] = ()
+    default_spread_selector: LabelSelector | None = None  # for system default constraints
+    affinity: tuple[PodAffinityTerm, ...] = ()
+    anti_affinity: tuple[PodAffinityTerm, ...] = ()
+    preferred_affinity: tuple[WeightedPodAffinityTerm, ...] = ()
+    preferred_anti_affinity: tuple[WeightedPodAffinityTerm, ...] = ()

@@ -23,6 +23,7 @@ from .heartbeat import HeartbeatFastPath
 from .http import direct_call, threadpool_call
 from .openapi import build_openapi
 from .ratelimit import DEFAULT_RATE_LIMIT, RateLimit, RateLimitMiddleware, parse_rate_limit
+from .simulator_routes import simulator_routes
 
 __all__ = ["create_app"]
 
@@ -111,6 +112,9 @@ def create_app(
 
     auth = Authenticator(opaque, validate)
     routes, docs = edge_routes(edge, auth, call)
+    sim_routes, sim_docs = simulator_routes(backend.simulator, auth, call)
+    routes += sim_routes
+    docs += sim_docs
     openapi = build_openapi(docs)
 
     async def openapi_endpoint(request: Request) -> Response:

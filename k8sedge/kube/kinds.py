@@ -1,0 +1,70 @@
+"""The Kubernetes kinds the memory cluster stores, and object metadata helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attrs import frozen
+
+from ..errors import BadRequestError
+
+__all__ = ["KINDS", "KindInfo", "kind_info", "meta", "object_key"]
+
+
+@frozen
+class KindInfo:
+    plural: str
+    kind: str
+    api_version: str
+    namespaced: bool
+    short: str  # the key the simulator's export/import uses
+
+
+KINDS: dict[str, KindInfo] = {
+    k.plural: k
+    for k in (
+        KindInfo("namespaces", "Namespace", "v1", False, "namespaces"),
+        KindInfo(
+            "priorityclasses", "PriorityClass", "scheduling.k8s.io/v1", False, "priorityClasses"
+        ),
+        KindInfo("storageclasses", "StorageClass", "storage.k8s.io/v1", False, "storageClasses"),
+        KindInfo("persistentvolumeclaims", "PersistentVolumeClaim", "v1", True, "pvcs"),
+        KindInfo("nodes", "Node", "v1", False, "nodes"),
+        KindInfo("pods", "Pod", "v1", True, "pods"),
+        KindInfo("persistentvolumes", "PersistentVolume", "v1", False, "pvs"),
+    )
+}
+_ALIASES = {
+    **{k.kind.lower(): k.plural for k in KINDS.values()},
+    **{k.short.lower(): k.plural for k in KINDS.values()},
+    "pv": "persistentvolumes",
+    "pvc": "persistentvolumeclaims",
+    "sc": "storageclasses",
+    "pc": "priorityclasses",
+    "ns": "namespaces",
+    "po": "pods",
+    "no": "nodes",
+    "storage_classes": "storageclasses",
+    "priority_classes": "priorityclasses",
+}
+
+
+def kind_info(kind: str) -> KindInfo:
+    """The kind for a plural, a kind name, a short name or the export key."""
+    plural = kind if kind in KINDS else _ALIASES.get(kind.lower())
+    if plural is None:
+        raise BadRequestError(f"unknown kind {kind!r}; known: {', '.join(KINDS)}", {"kind": kind})
+    return KINDS[plural]
+
+
+def meta(obj: dict[str, Any]) -> dict[str, Any]:
+    metadata = obj.get("metadata")
+    if metadata is None:
+        metadata = obj["metadata"] = {}
+    if not isinstance(metadata, dict):
+        raise BadRequestError("metadata must be an object", {"metadata": "not an object"})
+    return metadata
+
+
+def object_key(info: KindInfo, name: str, namespace: str | None) -> str:
+    return f"{namespace}/{name}" if info.namespaced else name

@@ -1,0 +1,1 @@
+"""The scheduler-simulator surface: its memory implementation and its client API."""

@@ -1,0 +1,484 @@
+"""The scheduler simulator on the memory cluster.
+
+Objects live in an ``ObjectStore``; nodes are mirrored into the engine's node table;
+pods without ``spec.nodeName`` whose ``schedulerName`` is a configured profile are queued
+(PrioritySort: higher priority first, then arrival) and scheduled as soon as the change
+that created them is done. Unschedulable pods are retried when the cluster changes in a
+way that may help (a node added or changed, a pod deleted, a new configuration). Each
+pod's last ``ScheduleResult`` is kept compactly and rendered as the real simulator's
+annotations when the pod is read.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from attrs import evolve
+
+from ..clock import Clock
+from ..engine import NodeTable, Scheduler, SchedulerConfiguration, ScheduleResult
+from ..engine.config import config_from_dict, config_to_dict, with_defaults
+from ..errors import BadRequestError, NotFoundError
+from ..kube.kinds import KINDS, kind_info, object_key
+from ..kube.store import ADDED, DELETED, MODIFIED, ObjectStore, copy_object
+from ..kube.translate import node_allocatable, node_taints, pod_request
+from ..models.simulator import ANNOTATION_PREFIX, ResourcesForLoad
+from ..timeutil import to_datetime
+
+__all__ = ["INITIAL_OBJECTS", "SimulatorService"]
+
+INITIAL_OBJECTS: list[tuple[str, dict[str, Any]]] = [
+    *[
+        ("namespaces", {"metadata": {"name": n}})
+        for n in ("default", "kube-system", "kube-public", "kube-node-lease")
+    ],
+    (
+        "priorityclasses",
+        {
+            "metadata": {"name": "system-cluster-critical"},
+            "value": 2000000000,
+            "description": "Used for system critical pods that must run in the "
+            "cluster, but can be moved to another node if necessary.",
+        },
+    ),
+    (
+        "priorityclasses",
+        {
+            "metadata": {"name": "system-node-critical"},
+            "value": 2000001000,
+            "description": "Used for system critical pods that must not be moved "
+            "from their current node.",
+        },
+    ),
+]
+_STRIP_ON_IMPORT = (
+    "uid",
+    "resourceVersion",
+    "managedFields",
+    "creationTimestamp",
+    "generation",
+    "selfLink",
+    "deletionTimestamp",
+)
+
+
+def _sanitize(obj: dict[str, Any]) -> dict[str, Any]:
+    obj = copy_object(obj)
+    metadata = obj.setdefault("metadata", {})
+    if not isinstance(metadata, dict):
+        raise BadRequestError("metadata must be an object", {"metadata": "not an object"})
+    for key in _STRIP_ON_IMPORT:
+        metadata.pop(key, None)
+    return obj
+
+
+class SimulatorService:
+    """Pods, nodes, volumes, classes and namespaces, scheduled by the engine."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        config: SchedulerConfiguration | None = None,
+        *,
+        seed: int = 0,
+        lock: threading.RLock | None = None,
+    ) -> None:
+        self.clock = clock
+        self.lock = lock or threading.RLock()
+        self.changed = threading.Condition(self.lock)
+        self.seed = seed
+        self.initial_config = with_defaults(config or SchedulerConfiguration())
+        self._build(self.initial_config)
+
+    def _build(self, config: SchedulerConfiguration) -> None:
+        self.store = ObjectStore(self.clock)
+        self.table = NodeTable()
+        self.scheduler = Scheduler(self.table, config, seed=self.seed)
+        self.results: dict[str, ScheduleResult] = {}
+        self.messages: dict[str, str] = {}
+        self._queue: list[tuple[int, int, str]] = []
+        self._queued: set[str] = set()
+        self._unschedulable: set[str] = set()
+        self._seq = itertools.count()
+        for kind, obj in INITIAL_OBJECTS:
+            self.store.create(kind, copy_object(obj))
+
+    # -- configuration -----------------------------------------------------------------------
+
+    def config(self) -> dict[str, Any]:
+        return config_to_dict(self.scheduler.config)
+
+    def update_config(self, data: dict[str, Any]) -> None:
+        """Apply ``profiles`` and ``extenders`` of a configuration (the rest is ignored, as
+        in the real simulator); an invalid one is ``BadRequestError`` and changes nothing."""
+        given = config_from_dict(data)
+        with self.lock:
+            current = self.scheduler.config
+            candidate = with_defaults(
+                evolve(current, profiles=given.profiles, extenders=given.extenders)
+            )
+            self.scheduler.configure(candidate)  # raises before anything changes if invalid
+            self._requeue_unschedulable()
+            self._run()
+
+    def reset(self) -> None:
+        """Every object and the configuration back to the initial state."""
+        with self.changed:
+            self._build(self.initial_config)
+            self.changed.notify_all()
+
+    # -- objects -----------------------------------------------------------------------------
+
+    def get(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+        with self.lock:
+            obj = self.store.get(kind, name, namespace)
+            return self._present(kind_info(kind).plural, obj, results=True)
+
+    def list(
+        self, kind: str, namespace: str | None = None, *, results: bool = False
+    ) -> list[dict[str, Any]]:
+        plural = kind_info(kind).plural
+        with self.lock:
+            return [self._present(plural, o, results) for o in self.store.items(plural, namespace)]
+
+    def create(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
+        return self._write(kind, obj, "create")
+
+    def apply(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
+        return self._write(kind, obj, "apply")
+
+    def update(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
+        return self._write(kind, obj, "update")
+
+    def delete(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+        info = kind_info(kind)
+        with self.changed:
+            obj = self.store.delete(info.plural, name, namespace)
+            self._after(info.plural, DELETED, obj)
+            self._run()
+            self.changed.notify_all()
+            return copy_object(obj)
+
+    def _write(self, kind: str, obj: dict[str, Any], how: str) -> dict[str, Any]:
+        info = kind_info(kind)
+        if not isinstance(obj, dict):
+            raise BadRequestError(f"a {info.kind} must be a JSON object", {"body": "not an object"})
+        obj = copy_object(obj)
+        with self.changed:
+            self._admit(info.plural, obj)
+            existed = None
+            if how != "create":
+                name = (obj.get("metadata") or {}).get("name")
+                if isinstance(name, str):
+                    existed = self.store.find(
+                        info.plural, name, (obj.get("metadata") or {}).get("namespace")
+                    )
+            if existed is not None and info.plural == "pods":
+                self._forget_pod(existed)
+            stored = getattr(self.store, how)(info.plural, obj)
+            self._after(info.plural, MODIFIED if existed is not None else ADDED, stored)
+            self._run()
+            self.changed.notify_all()
+            current = self.store.find(
+                info.plural, stored["metadata"]["name"], stored["metadata"].get("namespace")
+            )
+            return self._present(info.plural, current or stored, results=True)
+
+    def _admit(self, plural: str, obj: dict[str, Any]) -> None:
+        """What admission does on create: a pod's priority from its PriorityClass."""
+        if plural != "pods":
+            return
+        spec = obj.setdefault("spec", {})
+        if not isinstance(spec, dict):
+            raise BadRequestError("spec must be an object", {"spec": "not an object"})
+        class_name = spec.get("priorityClassName")
+        if class_name:
+            pc = self.store.find("priorityclasses", class_name)
+            if pc is None:
+                raise NotFoundError(
+                    f"no PriorityClass with name {class_name} was found",
+                    {"spec.priorityClassName": class_name},
+                )
+            spec["priority"] = int(pc.get("value", 0))
+        elif spec.get("priority") is None:
+            default = next(
+                (pc for pc in self.store.items("priorityclasses") if pc.get("globalDefault")), None
+            )
+            spec["priority"] = int(default.get("value", 0)) if default else 0
+        spec.setdefault("schedulerName", "default-scheduler")
+
+    # -- reactions ---------------------------------------------------------------------------
+
+    def _after(self, plural: str, event: str, obj: dict[str, Any]) -> None:
+        if plural == "nodes":
+            name = obj["metadata"]["name"]
+            if event == DELETED:
+                self.scheduler.remove_node(name)
+            else:
+                self._sync_node(obj)
+                self._requeue_unschedulable()
+        elif plural == "pods":
+            key = object_key(KINDS["pods"], obj["metadata"]["name"], obj["metadata"]["namespace"])
+            if event == DELETED:
+                self._forget_pod(obj)
+                self._requeue_unschedulable()
+            else:
+                node = (obj.get("spec") or {}).get("nodeName")
+                if node:
+                    if node in self.table.row_of:
+                        self.scheduler.assume(node, pod_request(obj), key)
+                    self._unschedulable.discard(key)
+                else:
+                    self._enqueue(key, obj)
+
+    def _sync_node(self, node: dict[str, Any]) -> None:
+        name = node["metadata"]["name"]
+        labels = dict((node.get("metadata") or {}).get("labels") or {})
+        labels.setdefault("kubernetes.io/hostname", name)
+        allocatable = node_allocatable(node)
+        taints = node_taints(node)
+        unschedulable = bool((node.get("spec") or {}).get("unschedulable"))
+        row = self.table.row_of.get(name)
+        if row is None:
+            self.table.add(name, allocatable, labels, taints, unschedulable)
+        else:
+            self.table.set_allocatable(row, allocatable)
+            self.table.set_labels(row, labels)
+            self.table.set_taints(row, taints)
+            self.table.unschedulable[row] = unschedulable
+
+    def _forget_pod(self, pod: dict[str, Any]) -> None:
+        key = object_key(KINDS["pods"], pod["metadata"]["name"], pod["metadata"].get("namespace"))
+        self.scheduler.unbind(key)
+        self._unschedulable.discard(key)
+        self._queued.discard(key)
+        self.results.pop(key, None)
+        self.messages.pop(key, None)
+
+    def _enqueue(self, key: str, pod: dict[str, Any]) -> None:
+        if key in self._queued:
+            return
+        scheduler_name = (pod.get("spec") or {}).get("schedulerName") or "default-scheduler"
+        if scheduler_name not in self.scheduler.profiles:
+            return  # another scheduler's pod
+        priority = int((pod.get("spec") or {}).get("priority") or 0)
+        self._queued.add(key)
+        heapq.heappush(self._queue, (-priority, next(self._seq), key))
+
+    def _requeue_unschedulable(self) -> None:
+        for key in list(self._unschedulable):
+            namespace, name = key.split("/", 1)
+            pod = self.store.find("pods", name, namespace)
+            if pod is not None:
+                self._enqueue(key, pod)
+        self._unschedulable.clear()
+
+    # -- scheduling --------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        """Schedule every queued pod."""
+        while self._queue:
+            _, _, key = heapq.heappop(self._queue)
+            if key not in self._queued:
+                continue
+            self._queued.discard(key)
+            namespace, name = key.split("/", 1)
+            pod = self.store.find("pods", name, namespace)
+            if pod is None or (pod.get("spec") or {}).get("nodeName"):
+                continue
+            self._schedule_one(key, pod)
+
+    def _schedule_one(self, key: str, pod: dict[str, Any]) -> None:
+        request = pod_request(pod)
+        result = self.scheduler.schedule(request)
+        self.results[key] = result
+        updated = copy_object(pod)
+        status = updated.setdefault("status", {})
+        now = to_datetime(int(self.clock.now())).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if result.selected_node is not None:
+            self.scheduler.bind(result, request, key)
+            updated.setdefault("spec", {})["nodeName"] = result.selected_node
+            status["phase"] = "Running"
+            status["conditions"] = [
+                {"type": "PodScheduled", "status": "True", "lastTransitionTime": now},
+                {"type": "Ready", "status": "True", "lastTransitionTime": now},
+            ]
+            status.setdefault("startTime", now)
+            self.messages.pop(key, None)
+        else:
+            status["phase"] = "Pending"
+            status["conditions"] = [
+                {
+                    "type": "PodScheduled",
+                    "status": "False",
+                    "reason": "Unschedulable",
+                    "message": result.message,
+                    "lastTransitionTime": now,
+                }
+            ]
+            self.messages[key] = result.message or ""
+            self._unschedulable.add(key)
+        self.store.update("pods", updated, check_version=False)
+
+    # -- presentation ------------------------------------------------------------------------
+
+    def _present(self, plural: str, obj: dict[str, Any], results: bool) -> dict[str, Any]:
+        out = copy_object(obj)
+        if plural == "pods" and results:
+            key = object_key(
+                KINDS["pods"], out["metadata"]["name"], out["metadata"].get("namespace")
+            )
+            result = self.results.get(key)
+            if result is not None:
+                annotations = out["metadata"].setdefault("annotations", {})
+                annotations.update(result.annotations(ANNOTATION_PREFIX))
+        return out
+
+    # -- export / import ---------------------------------------------------------------------
+
+    def export(self) -> ResourcesForLoad:
+        with self.lock:
+
+            def items(kind: str) -> list[dict[str, Any]]:
+                return [copy_object(o) for o in self.store.items(kind)]
+
+            return ResourcesForLoad(
+                pods=items("pods"),
+                nodes=items("nodes"),
+                pvs=items("persistentvolumes"),
+                pvcs=items("persistentvolumeclaims"),
+                storage_classes=items("storageclasses"),
+                priority_classes=[
+                    pc
+                    for pc in items("priorityclasses")
+                    if not pc["metadata"]["name"].startswith("system-")
+                ],
+                namespaces=[
+                    ns
+                    for ns in items("namespaces")
+                    if not ns["metadata"]["name"].startswith("kube-")
+                    and ns["metadata"]["name"] != "default"
+                ],
+                scheduler_config=self.config(),
+            )
+
+    def import_(self, resources: ResourcesForLoad) -> None:
+        """Apply resources in the real simulator's order; bound pods stay bound."""
+        with self.changed:
+            if resources.scheduler_config is not None:
+                self.update_config(resources.scheduler_config)
+            claim_uids: dict[str, str] = {}
+            order = [
+                ("namespaces", resources.namespaces),
+                ("priorityclasses", resources.priority_classes),
+                ("storageclasses", resources.storage_classes),
+                ("persistentvolumeclaims", resources.pvcs),
+                ("nodes", resources.nodes),
+                ("pods", resources.pods),
+                ("persistentvolumes", resources.pvs),
+            ]
+            for plural, objects in order:
+                for raw in objects:
+                    obj = _sanitize(raw)
+                    name = obj["metadata"].get("name", "")
+                    if plural == "namespaces" and (name.startswith("kube-") or name == "default"):
+                        continue
+                    if plural == "priorityclasses" and name.startswith("system-"):
+                        continue
+                    if plural == "pods":
+                        obj.pop("status", None)
+                        self._admit(plural, obj)
+                    if plural == "persistentvolumes":
+                        self._fix_claim_ref(obj, claim_uids)
+                    existed = self.store.find(plural, name, obj["metadata"].get("namespace"))
+                    if existed is not None and plural == "pods":
+                        self._forget_pod(existed)
+                    stored = self.store.apply(plural, obj)
+                    if plural == "persistentvolumeclaims":
+                        claim_uids[f"{stored['metadata']['namespace']}/{name}"] = stored[
+                            "metadata"
+                        ]["uid"]
+                    self._after(plural, MODIFIED if existed is not None else ADDED, stored)
+            self._run()
+            self.changed.notify_all()
+
+    @staticmethod
+    def _fix_claim_ref(pv: dict[str, Any], claim_uids: dict[str, str]) -> None:
+        ref = (pv.get("spec") or {}).get("claimRef")
+        if ref and (pv.get("status") or {}).get("phase") == "Bound":
+            uid = claim_uids.get(f"{ref.get('namespace', 'default')}/{ref.get('name')}")
+            if uid:
+                ref["uid"] = uid
+
+    # -- watch -------------------------------------------------------------------------------
+
+    def watch(
+        self,
+        versions: dict[str, str | None] | None = None,
+        *,
+        timeout: float | None = None,
+        kinds: set[str] | None = None,
+        heartbeat: float | None = None,
+    ) -> Iterator[tuple[str, str, dict[str, Any]] | None]:
+        """``(plural, event type, object)``: for kinds without a version, every object as
+        ``ADDED`` first; then changes as they happen, until ``timeout`` seconds pass quietly.
+        With ``heartbeat``, ``None`` is yielded after that many idle seconds (so a server can
+        notice a client that went away)."""
+        import time
+
+        wanted = set(kinds or KINDS)
+        versions = dict(versions or {})
+        with self.lock:
+            start = self.store.version
+            since: dict[str, int] = {}
+            initial: list[tuple[str, str, dict[str, Any]]] = []
+            for plural in wanted:
+                raw = versions.get(plural)
+                if raw:
+                    try:
+                        since[plural] = int(raw)
+                    except ValueError:
+                        raise BadRequestError(
+                            f"invalid resource version {raw!r}", {plural: "not a resource version"}
+                        ) from None
+                    continue
+                since[plural] = start
+                initial += [
+                    (plural, ADDED, self._present(plural, o, True))
+                    for o in self.store.items(plural)
+                ]
+            low = min(since.values()) if since else start
+            backlog = self.store.events_since(low, wanted)
+        yield from initial
+        cursor = low
+        while True:
+            for version, plural, event, obj in backlog:
+                cursor = version
+                if version > since.get(plural, cursor):
+                    with self.lock:
+                        presented = self._present(plural, obj, plural == "pods")
+                    yield plural, event, presented
+            deadline = None if timeout is None else time.monotonic() + timeout
+            backlog = []
+            while not backlog:
+                with self.changed:
+                    while self.store.version <= cursor:
+                        remaining = None if deadline is None else deadline - time.monotonic()
+                        if remaining is not None and remaining <= 0:
+                            return
+                        if heartbeat is not None:
+                            remaining = (
+                                heartbeat if remaining is None else min(remaining, heartbeat)
+                            )
+                        if not self.changed.wait(remaining) and heartbeat is not None:
+                            break
+                    if self.store.version > cursor:
+                        backlog = self.store.events_since(cursor, wanted)
+                        if not backlog:
+                            cursor = self.store.version  # changes to kinds not watched
+                        continue
+                yield None
