@@ -79,7 +79,7 @@ class SimulatorAPI:
         return config_from_dict(self._backend.get_config())
 
     def update_config(self, config: SchedulerConfiguration | Mapping[str, Any]) -> None:
-        """Apply ``profiles`` and ``extenders`` of a configuration (invalid: ``BadRequestError``)."""
+        """Apply the ``profiles`` and ``extenders`` of a configuration; invalid: 400."""
         if isinstance(config, SchedulerConfiguration):
             data = config_to_dict(config)
         else:
