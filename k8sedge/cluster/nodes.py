@@ -168,7 +168,9 @@ class NodeRegistry:
                 )
         intern = sys.intern
         labels = {intern(k): intern(v) for k, v in labels.items()}
-        row = self.table.add(name, node_allocatable(resources), labels)
+        row = self.table.add(
+            name, node_allocatable(resources), {**labels, "kubernetes.io/hostname": name}
+        )
         if row >= len(self._last_seen):
             grow = len(self.table.alive)
             self._last_seen = np.resize(self._last_seen, grow)

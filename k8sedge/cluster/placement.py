@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from ..engine import NodeSelectorRequirement, NodeSelectorTerm, PodRequest, PreferredTerm
+from ..engine.types import LabelSelector
 from ..errors import BadRequestError
 from ..models.edge import (
     Operator,
@@ -24,7 +25,9 @@ from ..models.edge import (
 from ..quantity import Quantity
 from .nodes import EDGE_TIER_LABEL, node_allocatable
 
-__all__ = ["pod_requests", "pod_template", "validate_placement", "validate_spec"]
+__all__ = ["WORKLOAD_LABEL", "pod_requests", "pod_template", "validate_placement", "validate_spec"]
+
+WORKLOAD_LABEL = "k8sedge.io/workload"
 
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _CLOUD = (EDGE_TIER_LABEL, "In", ("cloud",))
@@ -96,6 +99,7 @@ def pod_template(
     resources: ResourceRequirements,
     placement: Placement,
     target_nodes: Sequence[str] | None = None,
+    image: str = "",
 ) -> PodRequest:
     """The pod the scheduler places for one replica."""
     expressions = [
@@ -123,10 +127,15 @@ def pod_template(
         )
     elif expressions:
         required = (NodeSelectorTerm(match_expressions=tuple(expressions)),)
+    labels = {WORKLOAD_LABEL: name}
     return PodRequest(
         name=name,
         namespace=namespace,
         requests=pod_requests(resources),
         required_terms=required,
         preferred_terms=preferred,
+        labels=labels,
+        images=(image,) if image else (),
+        # a workload's replicas are spread like a Deployment's (system default constraints)
+        default_spread_selector=LabelSelector(match_labels=tuple(labels.items())),
     )

@@ -321,7 +321,12 @@ class WorkloadController:
                 if i in self.registry.by_id
             ]
         workload.template = pod_template(
-            workload.name, workload.namespace, workload.resources, workload.placement, names
+            workload.name,
+            workload.namespace,
+            workload.resources,
+            workload.placement,
+            names,
+            image=workload.image,
         )
 
     def _start(

@@ -14,7 +14,8 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from .table import NodeTable
+from .state import ClusterState
+from .table import NodeTable, normalized_image
 from .types import (
     DEFAULT_MEMORY_REQUEST,
     DEFAULT_MILLI_CPU_REQUEST,
@@ -25,7 +26,7 @@ from .types import (
     TaintEffect,
 )
 
-__all__ = ["MAX_NODE_SCORE", "FilterFailure", "Plugin", "build_plugin", "default_normalize"]
+__all__ = ["MAX_NODE_SCORE", "FilterFailure", "Plugin", "default_normalize"]
 
 MAX_NODE_SCORE = 100
 
@@ -51,12 +52,17 @@ class Plugin:
 
     name: ClassVar[str] = ""
 
-    def __init__(self, args: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, args: Mapping[str, Any] | None = None, state: ClusterState | None = None):
         self.args = dict(args or {})
+        self.state = state or ClusterState(NodeTable())
 
     def skip_filter(self, pod: PodRequest) -> bool:
         """PreFilter ``Skip``: the plugin's Filter does not run for this pod."""
         return False
+
+    def prefilter(self, pod: PodRequest) -> str | None:
+        """PreFilter: a reason the pod fits no node at all, or None."""
+        return None
 
     def filter(self, pod: PodRequest, table: NodeTable, rows: Rows) -> list[FilterFailure]:
         return []
@@ -238,8 +244,8 @@ def _resource_specs(args: Mapping[str, Any], default_key: str) -> list[tuple[str
 class NodeResourcesFit(Plugin):
     name = "NodeResourcesFit"
 
-    def __init__(self, args: Mapping[str, Any] | None = None) -> None:
-        super().__init__(args)
+    def __init__(self, args: Mapping[str, Any] | None = None, state: ClusterState | None = None):
+        super().__init__(args, state)
         strategy = self.args.get("scoringStrategy") or {}
         self.strategy = str(strategy.get("type") or "LeastAllocated")
         self.resources = _resource_specs(strategy, "resources")
@@ -302,8 +308,8 @@ class NodeResourcesFit(Plugin):
 class NodeResourcesBalancedAllocation(Plugin):
     name = "NodeResourcesBalancedAllocation"
 
-    def __init__(self, args: Mapping[str, Any] | None = None) -> None:
-        super().__init__(args)
+    def __init__(self, args: Mapping[str, Any] | None = None, state: ClusterState | None = None):
+        super().__init__(args, state)
         self.resources = _resource_specs(self.args, "resources")
 
     def score(self, pod: PodRequest, table: NodeTable, rows: Rows) -> IntArray:
@@ -333,55 +339,46 @@ class NodeResourcesBalancedAllocation(Plugin):
         return ((1 - std) * MAX_NODE_SCORE).astype(np.int64)
 
 
+class NodePorts(Plugin):
+    name = "NodePorts"
+
+    def skip_filter(self, pod: PodRequest) -> bool:
+        return not pod.host_ports
+
+    def filter(self, pod: PodRequest, table: NodeTable, rows: Rows) -> list[FilterFailure]:
+        taken: set[int] = set()
+        for protocol, ip, port in pod.host_ports:
+            for row, used_ip in self.state.pods.host_ports.get((protocol, port), {}).values():
+                if ip == used_ip or "0.0.0.0" in (ip, used_ip):
+                    taken.add(row)
+        return [
+            (
+                np.isin(rows, list(taken)),
+                "node(s) didn't have free ports for the requested pod ports",
+            )
+        ]
+
+
+_MB = 1024 * 1024
+_MIN_IMAGE_THRESHOLD = 23 * _MB
+_MAX_CONTAINER_THRESHOLD = 1000 * _MB
+
+
 class ImageLocality(Plugin):
-    """Scores nodes by images already present; nodes report no images yet, so 0."""
+    """Favours nodes that already have the pod's images, weighted by how widely spread
+    each image is (``sumImageScores`` / ``calculatePriority`` upstream)."""
 
     name = "ImageLocality"
 
-
-class _NoOpForPlainPods(Plugin):
-    """Plugins whose checks only concern volumes, host ports, pod (anti-)affinity or spread
-    constraints: for pods without those, upstream skips them at PreFilter/PreScore."""
-
-    def skip_filter(self, pod: PodRequest) -> bool:
-        return True
-
-    def skip_score(self, pod: PodRequest) -> bool:
-        return True
-
-
-def _noop(name: str) -> type[Plugin]:
-    return type(name, (_NoOpForPlainPods,), {"name": name})
-
-
-_IMPLEMENTED: tuple[type[Plugin], ...] = (
-    NodeUnschedulable,
-    NodeName,
-    TaintToleration,
-    NodeAffinity,
-    NodeResourcesFit,
-    NodeResourcesBalancedAllocation,
-    ImageLocality,
-    *(
-        _noop(name)
-        for name in (
-            "NodePorts",
-            "VolumeRestrictions",
-            "NodeVolumeLimits",
-            "VolumeBinding",
-            "VolumeZone",
-            "PodTopologySpread",
-            "InterPodAffinity",
-            "SchedulingGates",
-            "PrioritySort",
-            "DefaultPreemption",
-            "DefaultBinder",
-        )
-    ),
-)
-_REGISTRY: dict[str, type[Plugin]] = {cls.name: cls for cls in _IMPLEMENTED}
-
-
-def build_plugin(name: str, args: Mapping[str, Any] | None = None) -> Plugin:
-    """Instantiate an in-tree plugin by name with its ``pluginConfig`` args."""
-    return _REGISTRY[name](args)
+    def score(self, pod: PodRequest, table: NodeTable, rows: Rows) -> IntArray:
+        total_nodes = max(1, len(table.row_of))
+        sums = np.zeros(len(rows), dtype=np.int64)
+        for image in pod.images:
+            entry = table.images.get(normalized_image(image))
+            if entry is not None:
+                size, with_image = entry
+                scaled = int(size * (len(with_image) / total_nodes))
+                sums += np.isin(rows, list(with_image)) * scaled
+        maximum = _MAX_CONTAINER_THRESHOLD * max(1, len(pod.images))
+        clamped = np.clip(sums, _MIN_IMAGE_THRESHOLD, maximum)
+        return MAX_NODE_SCORE * (clamped - _MIN_IMAGE_THRESHOLD) // (maximum - _MIN_IMAGE_THRESHOLD)

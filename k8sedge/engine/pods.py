@@ -53,6 +53,9 @@ class PodIndex:
         self.by_row: dict[int, set[int]] = {}
         self.with_anti_affinity: set[int] = set()
         self.with_affinity_terms: set[int] = set()
+        # (protocol, port) -> {slot: (row, host IP)}, for NodePorts
+        self.host_ports: dict[tuple[str, int], dict[int, tuple[int, str]]] = {}
+        self.claims: dict[str, set[int]] = {}  # "namespace/claim" -> slots using it
 
     def _grow(self) -> None:
         capacity = self.capacity * 2
@@ -100,6 +103,10 @@ class PodIndex:
             or pod.preferred_anti_affinity
         ):
             self.with_affinity_terms.add(slot)
+        for protocol, ip, port in pod.host_ports:
+            self.host_ports.setdefault((protocol, port), {})[slot] = (row, ip)
+        for claim in pod.claims:
+            self.claims.setdefault(f"{pod.namespace}/{claim}", set()).add(slot)
         return slot
 
     def remove(self, key: str) -> PodRequest | None:
@@ -113,6 +120,11 @@ class PodIndex:
         self.pods[slot] = None
         self.with_anti_affinity.discard(slot)
         self.with_affinity_terms.discard(slot)
+        if pod is not None:
+            for protocol, _, port in pod.host_ports:
+                self.host_ports.get((protocol, port), {}).pop(slot, None)
+            for claim in pod.claims:
+                self.claims.get(f"{pod.namespace}/{claim}", set()).discard(slot)
         self._free.append(slot)
         return pod
 

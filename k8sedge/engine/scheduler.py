@@ -22,8 +22,11 @@ from .config import (
     default_configuration,
     resolve_profile,
 )
-from .plugins import Plugin, build_plugin
+from .plugins import Plugin
 from .pods import PodIndex
+from .preemption import preempt
+from .registry import build_plugin
+from .state import ClusterState
 from .table import NodeTable
 from .types import PodRequest
 
@@ -51,6 +54,8 @@ class ScheduleResult:
     normalized_scores: npt.NDArray[np.int64] = field(
         factory=lambda: np.zeros((0, 0), dtype=np.int64)
     )
+    nominated_node: str | None = None
+    victims: list[str] = field(factory=list)
 
     @property
     def scheduled(self) -> bool:
@@ -116,6 +121,7 @@ class Scheduler:
     ) -> None:
         self.table = table
         self.pods = PodIndex()
+        self.state = ClusterState(table, self.pods)
         self.rng = np.random.default_rng(seed)
         self.next_start_row = 0
         self.configure(config or default_configuration())
@@ -130,7 +136,7 @@ class Scheduler:
         for profile in profiles:
             names = {n for point in profile.points.values() for n in point}
             self._plugins[profile.scheduler_name] = {
-                name: build_plugin(name, profile.args.get(name)) for name in names
+                name: build_plugin(name, profile.args.get(name), self.state) for name in names
             }
         self.percentage = config.percentage_of_nodes_to_score or 0
 
@@ -164,6 +170,16 @@ class Scheduler:
         filter_names = tuple(
             n for n in profile.plugins("filter") if not plugins[n].skip_filter(pod)
         )
+        for name in filter_names:
+            reason = plugins[name].prefilter(pod)
+            if reason is not None:
+                message = f"0/{total} nodes are available: {reason}."
+                if "DefaultPreemption" in profile.plugins("post_filter"):
+                    message += (
+                        f" preemption: 0/{total} nodes are available: {total} "
+                        "Preemption is not helpful for scheduling."
+                    )
+                return ScheduleResult(pod=pod.name, selected_node=None, message=message)
         first_failure = np.full(total, -1, dtype=np.int8)
         reasons: dict[int, list[tuple[str, npt.NDArray[np.bool_]]]] = {}
         alive = np.ones(total, dtype=np.bool_)
@@ -208,6 +224,8 @@ class Scheduler:
         )
         if len(feasible_positions) == 0:
             result.message = self._fit_error(total, reasons, first_failure)
+            if "DefaultPreemption" in profile.plugins("post_filter"):
+                self._post_filter(pod, result, filter_names)
             return result
         if len(feasible_positions) == 1:
             result.selected_node = names[int(feasible_positions[0])]
@@ -232,6 +250,19 @@ class Scheduler:
         result.raw_scores = raw
         result.normalized_scores = normalized
         return result
+
+    def _post_filter(
+        self, pod: PodRequest, result: ScheduleResult, filters: tuple[str, ...]
+    ) -> None:
+        """DefaultPreemption: nominate a node and name the victims, or explain why not."""
+        if pod.preemption_policy == "Never":
+            return
+        fixable = {filters.index(n) for n in ("NodeResourcesFit",) if n in filters}
+        candidates = [int(f) in fixable for f in result.first_failure]
+        outcome = preempt(pod, self.table, self.pods, result.evaluated_nodes, candidates)
+        result.message = f"{result.message} {outcome.message}"
+        result.nominated_node = outcome.node
+        result.victims = outcome.victims
 
     @staticmethod
     def _fit_error(

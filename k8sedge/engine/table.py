@@ -16,7 +16,15 @@ import numpy.typing as npt
 
 from .types import DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, Taint
 
-__all__ = ["NodeTable"]
+__all__ = ["NodeTable", "normalized_image"]
+
+
+def normalized_image(name: str) -> str:
+    """kube-scheduler's image key: a name without a tag gets ``:latest``."""
+    if name.rfind(":") <= name.rfind("/"):
+        return name + ":latest"
+    return name
+
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -85,6 +93,9 @@ class NodeTable:
         self.pod_count = np.zeros(capacity, dtype=np.int64)
         self.max_pods = np.zeros(capacity, dtype=np.int64)
         self._free_rows: list[int] = []
+        # image name -> (size in bytes, rows that have it), for ImageLocality
+        self.images: dict[str, tuple[int, set[int]]] = {}
+        self._row_images: dict[int, list[str]] = {}
 
     # -- growth ------------------------------------------------------------------------------
 
@@ -150,8 +161,27 @@ class NodeTable:
         self.unschedulable[row] = unschedulable
         return row
 
+    def set_images(self, row: int, images: Iterable[tuple[Iterable[str], int]]) -> None:
+        """A node's images: (names, size in bytes) pairs, as in ``node.status.images``."""
+        for name in self._row_images.pop(row, []):
+            entry = self.images.get(name)
+            if entry is not None:
+                entry[1].discard(row)
+                if not entry[1]:
+                    del self.images[name]
+        names: list[str] = []
+        for aliases, size in images:
+            for alias in aliases:
+                name = normalized_image(alias)
+                entry = self.images.setdefault(name, (size, set()))
+                entry[1].add(row)
+                names.append(name)
+        if names:
+            self._row_images[row] = names
+
     def remove(self, name: str) -> None:
         row = self.row_of.pop(name)
+        self.set_images(row, ())
         self.alive[row] = False
         self.names[row] = None
         self.set_labels(row, {})

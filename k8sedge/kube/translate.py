@@ -163,7 +163,7 @@ def pod_request(pod: dict[str, Any], priority: int | None = None) -> PodRequest:
         scheduler_name=str(spec.get("schedulerName") or "default-scheduler"),
         labels={str(k): str(v) for k, v in (metadata.get("labels") or {}).items()},
         host_ports=ports,
-        images=tuple(str(c["image"]) for c in spec.get("containers") or () if c.get("image")),
+        images=tuple(str(c.get("image") or "") for c in containers),
         claims=tuple(
             str(v["persistentVolumeClaim"]["claimName"])
             for v in volumes

@@ -22,10 +22,11 @@ from attrs import evolve
 from ..clock import Clock
 from ..engine import NodeTable, Scheduler, SchedulerConfiguration, ScheduleResult
 from ..engine.config import config_from_dict, config_to_dict, with_defaults
+from ..engine.volumes import pick_volume
 from ..errors import BadRequestError, NotFoundError
 from ..kube.kinds import KINDS, kind_info, object_key
 from ..kube.store import ADDED, DELETED, MODIFIED, ObjectStore, copy_object
-from ..kube.translate import node_allocatable, node_taints, pod_request
+from ..kube.translate import node_allocatable, node_images, node_taints, pod_request
 from ..models.simulator import ANNOTATION_PREFIX, ResourcesForLoad
 from ..timeutil import to_datetime
 
@@ -98,6 +99,8 @@ class SimulatorService:
         self.store = ObjectStore(self.clock)
         self.table = NodeTable()
         self.scheduler = Scheduler(self.table, config, seed=self.seed)
+        self.scheduler.state.volumes = _StoreVolumes(self.store)
+        self.scheduler.state.namespace_labels = self._namespace_labels
         self.results: dict[str, ScheduleResult] = {}
         self.messages: dict[str, str] = {}
         self._queue: list[tuple[int, int, str]] = []
@@ -244,12 +247,13 @@ class SimulatorService:
         unschedulable = bool((node.get("spec") or {}).get("unschedulable"))
         row = self.table.row_of.get(name)
         if row is None:
-            self.table.add(name, allocatable, labels, taints, unschedulable)
+            row = self.table.add(name, allocatable, labels, taints, unschedulable)
         else:
             self.table.set_allocatable(row, allocatable)
             self.table.set_labels(row, labels)
             self.table.set_taints(row, taints)
             self.table.unschedulable[row] = unschedulable
+        self.table.set_images(row, node_images(node))
 
     def _forget_pod(self, pod: dict[str, Any]) -> None:
         key = object_key(KINDS["pods"], pod["metadata"]["name"], pod["metadata"].get("namespace"))
@@ -292,15 +296,90 @@ class SimulatorService:
                 continue
             self._schedule_one(key, pod)
 
-    def _schedule_one(self, key: str, pod: dict[str, Any]) -> None:
+    def _namespace_labels(self, name: str) -> dict[str, str]:
+        namespace = self.store.find("namespaces", name)
+        return dict(((namespace or {}).get("metadata") or {}).get("labels") or {})
+
+    def _bind_claims(self, pod: dict[str, Any], node: str) -> None:
+        """VolumeBinding's PreBind: bind each unbound claim to a volume usable on ``node``,
+        provisioning one when the claim's class has a provisioner."""
+        namespace = pod["metadata"]["namespace"]
+        for volume in (pod.get("spec") or {}).get("volumes") or ():
+            name = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+            pvc = self.store.find("persistentvolumeclaims", name, namespace) if name else None
+            if pvc is None or (pvc.get("spec") or {}).get("volumeName"):
+                continue
+            pv = pick_volume(self.scheduler.state.volumes, pvc, self.table, node)
+            pv = self._provision(pvc, node) if pv is None else copy_object(pv)
+            pv.setdefault("spec", {})["claimRef"] = {
+                "kind": "PersistentVolumeClaim",
+                "namespace": namespace,
+                "name": name,
+                "uid": pvc["metadata"]["uid"],
+                "apiVersion": "v1",
+            }
+            pv.setdefault("status", {})["phase"] = "Bound"
+            self.store.apply("persistentvolumes", pv)
+            claim = copy_object(pvc)
+            claim.setdefault("spec", {})["volumeName"] = pv["metadata"]["name"]
+            claim.setdefault("status", {})["phase"] = "Bound"
+            claim["status"]["capacity"] = (pv.get("spec") or {}).get("capacity") or {}
+            self.store.update("persistentvolumeclaims", claim, check_version=False)
+
+    def _provision(self, pvc: dict[str, Any], node: str) -> dict[str, Any]:
+        spec = pvc.get("spec") or {}
+        size = ((spec.get("resources") or {}).get("requests") or {}).get("storage", "0")
+        return {
+            "metadata": {
+                "name": f"pvc-{pvc['metadata']['uid']}",
+                "annotations": {"pv.kubernetes.io/provisioned-by": "k8sedge"},
+            },
+            "spec": {
+                "capacity": {"storage": size},
+                "accessModes": spec.get("accessModes") or ["ReadWriteOnce"],
+                "storageClassName": spec.get("storageClassName") or "",
+                "persistentVolumeReclaimPolicy": "Delete",
+                "nodeAffinity": {
+                    "required": {
+                        "nodeSelectorTerms": [
+                            {
+                                "matchExpressions": [
+                                    {
+                                        "key": "kubernetes.io/hostname",
+                                        "operator": "In",
+                                        "values": [node],
+                                    }
+                                ]
+                            }
+                        ]
+                    }
+                },
+            },
+        }
+
+    def _schedule_one(self, key: str, pod: dict[str, Any], attempt: int = 0) -> None:
         request = pod_request(pod)
         result = self.scheduler.schedule(request)
+        if result.selected_node is None and result.victims and attempt == 0:
+            # DefaultPreemption: evict the victims, then the pod gets its nominated node
+            for victim in result.victims:
+                namespace, name = victim.split("/", 1)
+                gone = self.store.find("pods", name, namespace)
+                if gone is not None:
+                    self._forget_pod(gone)
+                    self.store.delete("pods", name, namespace)
+            nominated = copy_object(pod)
+            nominated.setdefault("status", {})["nominatedNodeName"] = result.nominated_node
+            stored = self.store.update("pods", nominated, check_version=False)
+            self._schedule_one(key, stored, attempt + 1)
+            return
         self.results[key] = result
         updated = copy_object(pod)
         status = updated.setdefault("status", {})
         now = to_datetime(int(self.clock.now())).strftime("%Y-%m-%dT%H:%M:%SZ")
         if result.selected_node is not None:
             self.scheduler.bind(result, request, key)
+            self._bind_claims(pod, result.selected_node)
             updated.setdefault("spec", {})["nodeName"] = result.selected_node
             status["phase"] = "Running"
             status["conditions"] = [
@@ -482,3 +561,22 @@ class SimulatorService:
                             cursor = self.store.version  # changes to kinds not watched
                         continue
                 yield None
+
+
+class _StoreVolumes:
+    """The scheduler's ``VolumeSource``, read from the object store."""
+
+    def __init__(self, store: ObjectStore) -> None:
+        self.store = store
+
+    def claim(self, namespace: str, name: str) -> dict[str, Any] | None:
+        return self.store.find("persistentvolumeclaims", name, namespace)
+
+    def volume(self, name: str) -> dict[str, Any] | None:
+        return self.store.find("persistentvolumes", name)
+
+    def storage_class(self, name: str) -> dict[str, Any] | None:
+        return self.store.find("storageclasses", name)
+
+    def volumes(self) -> list[dict[str, Any]]:
+        return list(self.store.items("persistentvolumes"))

@@ -56,7 +56,10 @@ def test_pods_are_scheduled_with_results(client: k8sedge.Client) -> None:
     assert too_big.node_name is None
     unschedulable = sim.pods.result("huge")
     assert not unschedulable.scheduled
-    assert unschedulable.message == "0/3 nodes are available: 3 Insufficient cpu."
+    assert unschedulable.message == (
+        "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: "
+        "3 No preemption victims found for incoming pod."
+    )
     assert unschedulable.filter["node-1"]["NodeResourcesFit"] == "Insufficient cpu"
     # room appears: the pending pod is retried
     sim.nodes.create(node("big-node", cpu="128"))

@@ -184,7 +184,9 @@ def test_filter_reasons_are_upstream_strings_and_first_failure_wins() -> None:
     assert result.message == (
         "0/4 nodes are available: 1 Insufficient cpu, 1 Insufficient memory, "
         "1 node(s) didn't match Pod's node affinity/selector, "
-        "1 node(s) had untolerated taint {dedicated: gpu}, 1 node(s) were unschedulable."
+        "1 node(s) had untolerated taint {dedicated: gpu}, 1 node(s) were unschedulable. "
+        "preemption: 0/4 nodes are available: 1 No preemption victims found for incoming pod, "
+        "3 Preemption is not helpful for scheduling."
     )
     tolerant = PodRequest(name="t", tolerations=(Toleration(key="dedicated", operator="Exists"),))
     tolerated = Scheduler(table).schedule(tolerant).filter_result()
@@ -234,7 +236,10 @@ def test_binding_accounts_resources() -> None:
     scheduler.bind(scheduler.schedule(pod), pod)
     again = scheduler.schedule(pod)
     assert again.selected_node is None
-    assert again.message == "0/1 nodes are available: 1 Insufficient cpu."
+    assert again.message == (
+        "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: "
+        "1 No preemption victims found for incoming pod."
+    )
     table.assume(table.row_of["a"], pod.requests, sign=-1)
     assert scheduler.schedule(pod).selected_node == "a"
 
