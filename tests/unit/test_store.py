@@ -44,7 +44,10 @@ def test_event_log_resumes_and_expires() -> None:
         s.create("nodes", {"metadata": {"name": name}})
     events = s.events_since(first)
     assert [(e[2], e[3]["metadata"]["name"]) for e in events] == [
-        ("ADDED", "b"), ("ADDED", "c"), ("ADDED", "d")]
+        ("ADDED", "b"),
+        ("ADDED", "c"),
+        ("ADDED", "d"),
+    ]
     assert s.events_since(s.version) == []
     for name in "efgh":
         s.create("nodes", {"metadata": {"name": name}})
