@@ -276,6 +276,25 @@ def _invalid(message: str, path: str) -> BadRequestError:
     return BadRequestError(f"invalid scheduler configuration: {path}: {message}", {path: message})
 
 
+def validate_extenders(extenders: list[Extender]) -> None:
+    """What kube-scheduler's validation checks of ``extenders``."""
+    binders = 0
+    for i, extender in enumerate(extenders):
+        path = f"extenders[{i}]"
+        if not extender.url_prefix:
+            raise _invalid("urlPrefix is required", f"{path}.urlPrefix")
+        if extender.prioritize_verb and extender.weight <= 0:
+            raise _invalid("weight must be positive when prioritizeVerb is set", f"{path}.weight")
+        if extender.bind_verb:
+            binders += 1
+        if extender.http_timeout is not None:
+            from ..timeutil import parse_duration
+
+            parse_duration(extender.http_timeout, field=f"{path}.httpTimeout")
+    if binders > 1:
+        raise _invalid("only one extender can implement bind", "extenders")
+
+
 def resolve_profile(profile: SchedulerProfile, index: int = 0) -> ResolvedProfile:
     """Expand a defaulted profile into per-extension-point plugin lists, as the framework does.
 

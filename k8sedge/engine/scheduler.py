@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,8 +22,10 @@ from .config import (
     SchedulerConfiguration,
     default_configuration,
     resolve_profile,
+    validate_extenders,
 )
-from .plugins import Plugin
+from .extenders import MAX_EXTENDER_PRIORITY, ExtenderClient, ExtenderError
+from .plugins import MAX_NODE_SCORE, Plugin
 from .pods import PodIndex
 from .preemption import preempt
 from .registry import build_plugin
@@ -56,6 +59,9 @@ class ScheduleResult:
     )
     nominated_node: str | None = None
     victims: list[str] = field(factory=list)
+    # extension points' statuses: {"pre_filter": {plugin: "success" | ""}, ...}
+    statuses: dict[str, dict[str, str]] = field(factory=dict)
+    extender_results: dict[str, dict[str, Any]] = field(factory=dict)
 
     @property
     def scheduled(self) -> bool:
@@ -101,12 +107,33 @@ class ScheduleResult:
         def as_strings(d: dict[str, dict[str, int]]) -> str:
             return json.dumps({n: {p: str(s) for p, s in v.items()} for n, v in d.items()})
 
-        return {
+        statuses = self.statuses
+        scheduled = self.selected_node is not None
+        postfilter = (
+            {self.nominated_node: {"DefaultPreemption": "preemption victim"}}
+            if self.nominated_node
+            else {}
+        )
+        out = {
+            f"{prefix}prefilter-result-status": json.dumps(statuses.get("pre_filter", {})),
+            f"{prefix}prefilter-result": "{}",
             f"{prefix}filter-result": json.dumps(self.filter_result()),
+            f"{prefix}postfilter-result": json.dumps(postfilter),
+            f"{prefix}prescore-result": json.dumps(statuses.get("pre_score", {})),
             f"{prefix}score-result": as_strings(self.score_result()),
             f"{prefix}finalscore-result": as_strings(self.final_score_result()),
+            f"{prefix}reserve-result": json.dumps(statuses.get("reserve", {}) if scheduled else {}),
+            f"{prefix}permit-result": "{}",
+            f"{prefix}permit-result-timeout": "{}",
+            f"{prefix}prebind-result": json.dumps(
+                statuses.get("pre_bind", {}) if scheduled else {}
+            ),
+            f"{prefix}bind-result": json.dumps(statuses.get("bind", {}) if scheduled else {}),
             f"{prefix}selected-node": self.selected_node or "",
         }
+        for point, results in self.extender_results.items():
+            out[f"{prefix}extender-{point}-result"] = json.dumps(results)
+        return out
 
 
 class Scheduler:
@@ -129,6 +156,7 @@ class Scheduler:
     def configure(self, config: SchedulerConfiguration) -> None:
         """Switch to a (defaulted) configuration; raises ``BadRequestError`` if invalid."""
         profiles = [resolve_profile(p, i) for i, p in enumerate(config.profiles)]
+        validate_extenders(config.extenders)
         self.config = config
         self.profiles: dict[str, ResolvedProfile] = {p.scheduler_name: p for p in profiles}
         self.default_profile = profiles[0]
@@ -139,6 +167,7 @@ class Scheduler:
                 name: build_plugin(name, profile.args.get(name), self.state) for name in names
             }
         self.percentage = config.percentage_of_nodes_to_score or 0
+        self.extenders = [ExtenderClient(e) for e in config.extenders]
 
     def _num_feasible_to_find(self, profile: ResolvedProfile, total: int) -> int:
         if total < MIN_FEASIBLE_NODES_TO_FIND:
@@ -221,9 +250,21 @@ class Scheduler:
             first_failure=first_failure,
             failure_reasons=reasons,
             feasible=feasible_positions,
+            statuses=self._statuses(profile, plugins, pod),
         )
+        extenders = [e for e in self.extenders if e.interested(pod)]
+        extender_failures: dict[str, str] = {}
+        if extenders and len(feasible_positions):
+            try:
+                feasible_positions = self._extender_filter(
+                    extenders, pod, result, names, feasible_positions, extender_failures
+                )
+            except ExtenderError as exc:
+                result.message = str(exc)
+                return result
+            result.feasible = feasible_positions
         if len(feasible_positions) == 0:
-            result.message = self._fit_error(total, reasons, first_failure)
+            result.message = self._fit_error(total, reasons, first_failure, extender_failures)
             if "DefaultPreemption" in profile.plugins("post_filter"):
                 self._post_filter(pod, result, filter_names)
             return result
@@ -242,6 +283,14 @@ class Scheduler:
             raw[k] = plugin.score(pod, table, feasible_rows)
             normalized[k] = plugin.normalize(raw[k])
             total_score += normalized[k] * weights[k]
+        if extenders:
+            try:
+                total_score += self._extender_scores(
+                    extenders, pod, result, names, feasible_positions
+                )
+            except ExtenderError as exc:
+                result.message = str(exc)
+                return result
         best = np.flatnonzero(total_score == total_score.max())
         choice = int(best[self.rng.integers(len(best))]) if len(best) > 1 else int(best[0])
         result.selected_node = names[int(feasible_positions[choice])]
@@ -250,6 +299,25 @@ class Scheduler:
         result.raw_scores = raw
         result.normalized_scores = normalized
         return result
+
+    @staticmethod
+    def _statuses(
+        profile: ResolvedProfile, plugins: dict[str, Plugin], pod: PodRequest
+    ) -> dict[str, dict[str, str]]:
+        """What each plugin answered at the points with no per-node detail ("" = Skip)."""
+        return {
+            "pre_filter": {
+                n: "" if plugins[n].skip_filter(pod) else "success"
+                for n in profile.plugins("pre_filter")
+            },
+            "pre_score": {
+                n: "" if plugins[n].skip_score(pod) else "success"
+                for n in profile.plugins("pre_score")
+            },
+            "reserve": {n: "success" for n in profile.plugins("reserve")},
+            "pre_bind": {n: "success" for n in profile.plugins("pre_bind")},
+            "bind": {n: "success" for n in profile.plugins("bind")},
+        }
 
     def _post_filter(
         self, pod: PodRequest, result: ScheduleResult, filters: tuple[str, ...]
@@ -264,14 +332,73 @@ class Scheduler:
         result.nominated_node = outcome.node
         result.victims = outcome.victims
 
+    def _node_object(self, name: str) -> dict[str, Any]:
+        return self.state.node_object(name)
+
+    def _extender_filter(
+        self,
+        extenders: list[ExtenderClient],
+        pod: PodRequest,
+        result: ScheduleResult,
+        names: tuple[str, ...],
+        feasible: npt.NDArray[np.intp],
+        failures: dict[str, str],
+    ) -> npt.NDArray[np.intp]:
+        records: dict[str, Any] = {}
+        for extender in extenders:
+            if not extender.config.filter_verb or not len(feasible):
+                continue
+            candidates = [names[int(i)] for i in feasible]
+            try:
+                passed, failed, record = extender.filter(pod, candidates, self._node_object)
+            except ExtenderError:
+                if extender.config.ignorable:
+                    continue
+                raise
+            records[extender.name] = record
+            failures.update(failed)
+            keep = set(passed)
+            feasible = np.array([i for i in feasible if names[int(i)] in keep], dtype=np.intp)
+        if records:
+            result.extender_results["filter"] = records
+        return feasible
+
+    def _extender_scores(
+        self,
+        extenders: list[ExtenderClient],
+        pod: PodRequest,
+        result: ScheduleResult,
+        names: tuple[str, ...],
+        feasible: npt.NDArray[np.intp],
+    ) -> npt.NDArray[np.int64]:
+        candidates = [names[int(i)] for i in feasible]
+        total = np.zeros(len(candidates), dtype=np.int64)
+        records: dict[str, Any] = {}
+        for extender in extenders:
+            if not extender.config.prioritize_verb:
+                continue
+            try:
+                scores, record = extender.prioritize(pod, candidates, self._node_object)
+            except ExtenderError:
+                if extender.config.ignorable:
+                    continue
+                raise
+            records[extender.name] = record
+            factor = extender.config.weight * (MAX_NODE_SCORE // MAX_EXTENDER_PRIORITY)
+            total += np.array([scores.get(n, 0) * factor for n in candidates], dtype=np.int64)
+        if records:
+            result.extender_results["prioritize"] = records
+        return total
+
     @staticmethod
     def _fit_error(
         total: int,
         reasons: dict[int, list[tuple[str, npt.NDArray[np.bool_]]]],
         first_failure: npt.NDArray[np.int8],
+        extender_failures: dict[str, str] | None = None,
     ) -> str:
         """``FitError.Error()``: the sorted histogram of filter reasons."""
-        histogram: Counter[str] = Counter()
+        histogram: Counter[str] = Counter(dict(Counter((extender_failures or {}).values())))
         for p, entries in reasons.items():
             at_plugin = first_failure == p
             for reason, mask in entries:

@@ -32,8 +32,10 @@ class ClusterState:
         pods: PodIndex | None = None,
         volumes: VolumeSource | None = None,
         namespace_labels: Callable[[str], dict[str, str]] | None = None,
+        node_object: Callable[[str], dict[str, Any]] | None = None,
     ) -> None:
         self.table = table
         self.pods = pods or PodIndex()
         self.volumes = volumes
         self.namespace_labels = namespace_labels or (lambda name: {})
+        self.node_object = node_object or (lambda name: {"metadata": {"name": name}})

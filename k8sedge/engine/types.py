@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from attrs import field, frozen
 
@@ -163,3 +164,4 @@ class PodRequest:
     anti_affinity: tuple[PodAffinityTerm, ...] = ()
     preferred_affinity: tuple[WeightedPodAffinityTerm, ...] = ()
     preferred_anti_affinity: tuple[WeightedPodAffinityTerm, ...] = ()
+    source: dict[str, Any] | None = field(default=None, eq=False, repr=False)  # the pod JSON

@@ -197,6 +197,7 @@ def pod_request(pod: dict[str, Any], priority: int | None = None) -> PodRequest:
         preferred_anti_affinity=_weighted(
             pod_anti.get("preferredDuringSchedulingIgnoredDuringExecution")
         ),
+        source=pod,
     )
 
 

@@ -22,6 +22,7 @@ from attrs import evolve
 from ..clock import Clock
 from ..engine import NodeTable, Scheduler, SchedulerConfiguration, ScheduleResult
 from ..engine.config import config_from_dict, config_to_dict, with_defaults
+from ..engine.extenders import bind_with
 from ..engine.volumes import pick_volume
 from ..errors import BadRequestError, NotFoundError
 from ..kube.kinds import KINDS, kind_info, object_key
@@ -101,6 +102,7 @@ class SimulatorService:
         self.scheduler = Scheduler(self.table, config, seed=self.seed)
         self.scheduler.state.volumes = _StoreVolumes(self.store)
         self.scheduler.state.namespace_labels = self._namespace_labels
+        self.scheduler.state.node_object = lambda name: copy_object(self.store.get("nodes", name))
         self.results: dict[str, ScheduleResult] = {}
         self.messages: dict[str, str] = {}
         self._queue: list[tuple[int, int, str]] = []
@@ -373,6 +375,13 @@ class SimulatorService:
             stored = self.store.update("pods", nominated, check_version=False)
             self._schedule_one(key, stored, attempt + 1)
             return
+        if result.selected_node is not None:
+            for extender in self.scheduler.extenders:
+                if extender.config.bind_verb and extender.interested(request):
+                    error = bind_with(extender, request, result.selected_node)
+                    if error is not None:
+                        result.selected_node, result.message = None, error
+                    break
         self.results[key] = result
         updated = copy_object(pod)
         status = updated.setdefault("status", {})
