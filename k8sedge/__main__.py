@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 from collections.abc import Sequence
@@ -34,15 +35,53 @@ def _serve(args: argparse.Namespace) -> int:
     if admin_token is None:
         print("admin token (send it as 'Authorization: Bearer <token>'):", flush=True)
         print(f"    {app.state.admin_token}", flush=True)
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        ssl_certfile=args.certfile,
-        ssl_keyfile=args.keyfile,
-        log_level=args.log_level,
-        lifespan="off",
-    )
+    tls = {"ssl_certfile": args.certfile, "ssl_keyfile": args.keyfile}
+    servers = [
+        uvicorn.Server(
+            uvicorn.Config(
+                app, host=args.host, port=args.port, log_level=args.log_level, lifespan="off", **tls
+            )
+        )
+    ]
+    if args.kube_port is not None:
+        from .kubeapi import create_kube_app, write_kubeconfig
+
+        # Kubernetes clients send credentials only over TLS (clientcmd): without TLS the
+        # facade, like the real simulator's API server, asks for none.
+        kube_token = app.state.admin_token if args.certfile else None
+        kube_app = create_kube_app(app.state.backend.simulator.service, token=kube_token)
+        servers.append(
+            uvicorn.Server(
+                uvicorn.Config(
+                    kube_app,
+                    host=args.host,
+                    port=args.kube_port,
+                    log_level=args.log_level,
+                    lifespan="off",
+                    **tls,
+                )
+            )
+        )
+        path = write_kubeconfig(
+            args.kubeconfig, f"{scheme}://{args.host}:{args.kube_port}", kube_token
+        )
+        print(
+            f"Kubernetes API on {scheme}://{args.host}:{args.kube_port}; kubeconfig: {path}",
+            flush=True,
+        )
+
+    async def run_all() -> None:
+        await asyncio.gather(*(server.serve() for server in servers))
+
+    asyncio.run(run_all())
+    return 0
+
+
+def _kubeconfig(args: argparse.Namespace) -> int:
+    from .kubeapi import write_kubeconfig
+
+    path = write_kubeconfig(args.out, args.server, args.token)
+    print(path)
     return 0
 
 
@@ -66,12 +105,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="per-token limit: '600/minute' (default), '50/second', or 'off'",
     )
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--kube-port",
+        type=int,
+        default=None,
+        help="also serve the Kubernetes API facade on this port (e.g. 3131)",
+    )
+    serve.add_argument(
+        "--kubeconfig",
+        default=os.path.expanduser("~/.kube/k8sedge.json"),
+        help="where to write the facade's kubeconfig",
+    )
+    kubeconfig = commands.add_parser("kubeconfig", help="write a kubeconfig for the facade")
+    kubeconfig.add_argument("--server", default="http://127.0.0.1:3131")
+    kubeconfig.add_argument("--token", default=os.environ.get("K8SEDGE_ADMIN_TOKEN"))
+    kubeconfig.add_argument("--out", default=os.path.expanduser("~/.kube/k8sedge.json"))
     args = parser.parse_args(argv)
     if args.command == "demo":
         from .demo import run_demo
 
         run_demo()
         return 0
+    if args.command == "kubeconfig":
+        return _kubeconfig(args)
     return _serve(args)
 
 

@@ -8,7 +8,7 @@ from attrs import frozen
 
 from ..errors import BadRequestError
 
-__all__ = ["KINDS", "KindInfo", "kind_info", "meta", "object_key"]
+__all__ = ["KINDS", "SIMULATOR_KINDS", "KindInfo", "kind_info", "meta", "object_key"]
 
 
 @frozen
@@ -20,7 +20,7 @@ class KindInfo:
     short: str  # the key the simulator's export/import uses
 
 
-KINDS: dict[str, KindInfo] = {
+SIMULATOR_KINDS: dict[str, KindInfo] = {
     k.plural: k
     for k in (
         KindInfo("namespaces", "Namespace", "v1", False, "namespaces"),
@@ -33,6 +33,23 @@ KINDS: dict[str, KindInfo] = {
         KindInfo("pods", "Pod", "v1", True, "pods"),
         KindInfo("persistentvolumes", "PersistentVolume", "v1", False, "pvs"),
     )
+}
+# kinds the Kubernetes API facade serves besides the simulator's
+KINDS: dict[str, KindInfo] = {
+    **SIMULATOR_KINDS,
+    **{
+        k.plural: k
+        for k in (
+            KindInfo("configmaps", "ConfigMap", "v1", True, "configMaps"),
+            KindInfo("secrets", "Secret", "v1", True, "secrets"),
+            KindInfo("events", "Event", "v1", True, "events"),
+            KindInfo("leases", "Lease", "coordination.k8s.io/v1", True, "leases"),
+            KindInfo("deployments", "Deployment", "apps/v1", True, "deployments"),
+            KindInfo("replicasets", "ReplicaSet", "apps/v1", True, "replicaSets"),
+            KindInfo("statefulsets", "StatefulSet", "apps/v1", True, "statefulSets"),
+            KindInfo("jobs", "Job", "batch/v1", True, "jobs"),
+        )
+    },
 }
 _ALIASES = {
     **{k.kind.lower(): k.plural for k in KINDS.values()},

@@ -25,7 +25,7 @@ from ..engine.config import config_from_dict, config_to_dict, with_defaults
 from ..engine.extenders import bind_with
 from ..engine.volumes import pick_volume
 from ..errors import BadRequestError, NotFoundError
-from ..kube.kinds import KINDS, kind_info, object_key
+from ..kube.kinds import KINDS, SIMULATOR_KINDS, kind_info, object_key
 from ..kube.store import ADDED, DELETED, MODIFIED, ObjectStore, copy_object
 from ..kube.translate import node_allocatable, node_images, node_taints, pod_request
 from ..models.simulator import ANNOTATION_PREFIX, ResourcesForLoad
@@ -518,7 +518,7 @@ class SimulatorService:
         notice a client that went away)."""
         import time
 
-        wanted = set(kinds or KINDS)
+        wanted = set(kinds or SIMULATOR_KINDS)
         versions = dict(versions or {})
         with self.lock:
             start = self.store.version
