@@ -25,6 +25,7 @@ from ..engine.config import config_from_dict, config_to_dict, with_defaults
 from ..engine.extenders import bind_with
 from ..engine.volumes import pick_volume
 from ..errors import BadRequestError, NotFoundError
+from ..kube.controllers import Controllers
 from ..kube.kinds import KINDS, SIMULATOR_KINDS, kind_info, object_key
 from ..kube.store import ADDED, DELETED, MODIFIED, ObjectStore, copy_object
 from ..kube.translate import node_allocatable, node_images, node_taints, pod_request
@@ -103,6 +104,7 @@ class SimulatorService:
         self.scheduler.state.volumes = _StoreVolumes(self.store)
         self.scheduler.state.namespace_labels = self._namespace_labels
         self.scheduler.state.node_object = lambda name: copy_object(self.store.get("nodes", name))
+        self.controllers = Controllers(_ServiceWriter(self))
         self.results: dict[str, ScheduleResult] = {}
         self.messages: dict[str, str] = {}
         self._queue: list[tuple[int, int, str]] = []
@@ -219,6 +221,10 @@ class SimulatorService:
     # -- reactions ---------------------------------------------------------------------------
 
     def _after(self, plural: str, event: str, obj: dict[str, Any]) -> None:
+        self._react(plural, event, obj)
+        self.controllers.changed(plural, event, obj)
+
+    def _react(self, plural: str, event: str, obj: dict[str, Any]) -> None:
         if plural == "nodes":
             name = obj["metadata"]["name"]
             if event == DELETED:
@@ -589,3 +595,26 @@ class _StoreVolumes:
 
     def volumes(self) -> list[dict[str, Any]]:
         return list(self.store.items("persistentvolumes"))
+
+
+class _ServiceWriter:
+    """The service's object operations, for the workload controllers."""
+
+    def __init__(self, service: SimulatorService) -> None:
+        self.service = service
+
+    def find(self, plural: str, name: str, namespace: str | None) -> dict[str, Any] | None:
+        return self.service.store.find(plural, name, namespace)
+
+    def items(self, plural: str, namespace: str | None) -> list[dict[str, Any]]:
+        return list(self.service.store.items(plural, namespace))
+
+    def create(self, plural: str, obj: dict[str, Any]) -> dict[str, Any]:
+        return self.service.create(plural, obj)
+
+    def update(self, plural: str, obj: dict[str, Any]) -> dict[str, Any]:
+        return self.service.update(plural, obj)
+
+    def delete(self, plural: str, name: str, namespace: str | None) -> None:
+        if self.service.store.find(plural, name, namespace) is not None:
+            self.service.delete(plural, name, namespace)

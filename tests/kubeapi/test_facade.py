@@ -305,3 +305,57 @@ def _discovery_paging_patches_and_expired_watch(cluster: Cluster, http: httpx.Cl
     event = json.loads(gone.text.splitlines()[0])
     assert event["type"] == "ERROR" and event["object"]["code"] == 410
     assert event["object"]["reason"] == "Expired"
+
+
+DEPLOYMENT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: app, image: "nginx:1.27", resources: {requests: {cpu: 100m}}}]
+"""
+
+
+@needs_kubectl
+def test_kubectl_deployment_creates_scheduled_pods(cluster: Cluster, tmp_path: Path) -> None:
+    (tmp_path / "nodes.yaml").write_text(NODES)
+    (tmp_path / "deploy.yaml").write_text(DEPLOYMENT)
+    cluster.kubectl("apply", "--validate=false", "-f", str(tmp_path / "nodes.yaml"))
+    cluster.kubectl("apply", "--validate=false", "-f", str(tmp_path / "deploy.yaml"))
+    wide = cluster.kubectl("get", "pods", "-l", "app=web", "-o", "wide").splitlines()[1:]
+    assert len(wide) == 3
+    assert all(line.split()[6] in ("node-a", "node-b") for line in wide)
+    status = json.loads(cluster.kubectl("get", "deployment", "web", "-o", "json"))["status"]
+    assert status["readyReplicas"] == 3 and status["updatedReplicas"] == 3
+    cluster.kubectl(
+        "patch",
+        "deployment",
+        "web",
+        "--type=merge",
+        "-p",
+        json.dumps(
+            {
+                "spec": {
+                    "replicas": 2,
+                    "template": {"spec": {"containers": [{"name": "app", "image": "nginx:1.28"}]}},
+                }
+            }
+        ),
+    )
+    images = cluster.kubectl(
+        "get", "pods", "-o", "jsonpath={.items[*].spec.containers[0].image}"
+    ).split()
+    assert images == ["nginx:1.28", "nginx:1.28"]
+    replica_sets = json.loads(cluster.kubectl("get", "replicasets", "-o", "json"))["items"]
+    assert sorted(rs["spec"]["replicas"] for rs in replica_sets) == [0, 2]
+    victim = cluster.kubectl("get", "pods", "-o", "jsonpath={.items[0].metadata.name}")
+    cluster.kubectl("delete", "pod", victim)
+    names = cluster.kubectl("get", "pods", "-o", "jsonpath={.items[*].metadata.name}").split()
+    assert len(names) == 2 and victim not in names  # the ReplicaSet replaced it
+    cluster.kubectl("delete", "deployment", "web")
+    assert "No resources found" in cluster.kubectl("get", "pods")
