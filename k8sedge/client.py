@@ -19,8 +19,15 @@ class Client:
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
-        self.edge = EdgeAPI(backend.edge)
+        self._edge: EdgeAPI | None = None
         self._simulator: SimulatorAPI | None = None
+
+    @property
+    def edge(self) -> EdgeAPI:
+        """The edge orchestrator surface."""
+        if self._edge is None:
+            self._edge = EdgeAPI(self.backend.edge)
+        return self._edge
 
     @property
     def simulator(self) -> SimulatorAPI:

@@ -49,12 +49,36 @@ def memory_backend(clock: ManualClock) -> k8sedge.MemoryBackend:
     return k8sedge.MemoryBackend(clock=clock, rollout_interval=1.0, grace_period=40.0)
 
 
+@pytest.fixture(params=[*BACKENDS, "kubernetes"])
+def sim_client(
+    request: pytest.FixtureRequest, memory_backend: k8sedge.MemoryBackend, tmp_path: Any
+) -> Iterator[k8sedge.Client]:
+    """For the simulator surface: every backend, and the kubernetes backend against the
+    Kubernetes API facade on a real socket (the official client through a kubeconfig)."""
+    if request.param != "kubernetes":
+        yield from _client(request, request.param, memory_backend)
+        return
+    from k8sedge.kubeapi import create_kube_app, write_kubeconfig
+
+    switch, url = request.getfixturevalue("socket_server")
+    switch.app = create_kube_app(memory_backend.simulator.service)
+    config = write_kubeconfig(tmp_path / "kubeconfig", url)
+    backend = k8sedge.connect("kubernetes://k8sedge", kubeconfig=str(config), allow_reset=True)
+    with backend as c:
+        yield c
+
+
 @pytest.fixture(params=BACKENDS)
 def client(
     request: pytest.FixtureRequest, memory_backend: k8sedge.MemoryBackend
 ) -> Iterator[k8sedge.Client]:
     """A client on each backend, all driven by the same memory cluster and clock."""
-    kind = request.param
+    yield from _client(request, request.param, memory_backend)
+
+
+def _client(
+    request: pytest.FixtureRequest, kind: str, memory_backend: k8sedge.MemoryBackend
+) -> Iterator[k8sedge.Client]:
     if kind == "memory":
         with k8sedge.Client(memory_backend) as c:
             yield c

@@ -16,6 +16,7 @@ _SCHEMES: dict[str, tuple[str, str, str]] = {
     "memory": ("k8sedge.backends.memory", "MemoryBackend", ""),
     "http": ("k8sedge.backends.http", "HttpBackend", "http"),
     "https": ("k8sedge.backends.http", "HttpBackend", "http"),
+    "kubernetes": ("k8sedge.backends.kubernetes", "KubernetesBackend", "kubernetes"),
 }
 
 _FLOAT_OPTIONS = {"grace_period", "rollout_interval", "metrics_retention"}

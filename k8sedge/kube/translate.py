@@ -26,12 +26,15 @@ from ..errors import BadRequestError
 from ..quantity import engine_units
 
 __all__ = [
+    "bound_status",
     "label_selector",
     "node_allocatable",
     "node_images",
     "node_taints",
     "pod_request",
     "pod_requests",
+    "sync_node",
+    "unschedulable_status",
 ]
 
 
@@ -225,3 +228,50 @@ def node_images(node: dict[str, Any]) -> list[tuple[tuple[str, ...], int]]:
         (tuple(str(n) for n in image.get("names") or ()), int(image.get("sizeBytes") or 0))
         for image in (node.get("status") or {}).get("images") or ()
     ]
+
+
+def sync_node(table: Any, node: dict[str, Any]) -> int:
+    """Add or refresh a node object in an engine ``NodeTable``; returns its row."""
+    name = node["metadata"]["name"]
+    labels = dict((node.get("metadata") or {}).get("labels") or {})
+    labels.setdefault("kubernetes.io/hostname", name)
+    allocatable = node_allocatable(node)
+    taints = node_taints(node)
+    unschedulable = bool((node.get("spec") or {}).get("unschedulable"))
+    row: int | None = table.row_of.get(name)
+    if row is None:
+        row = int(table.add(name, allocatable, labels, taints, unschedulable))
+    else:
+        table.set_allocatable(row, allocatable)
+        table.set_labels(row, labels)
+        table.set_taints(row, taints)
+        table.unschedulable[row] = unschedulable
+    table.set_images(row, node_images(node))
+    return row
+
+
+def bound_status(status: dict[str, Any], now: str) -> dict[str, Any]:
+    """A bound pod's status in a simulated cluster (what KWOK reports): running and ready."""
+    status = dict(status)
+    status["phase"] = "Running"
+    status["conditions"] = [
+        {"type": "PodScheduled", "status": "True", "lastTransitionTime": now},
+        {"type": "Ready", "status": "True", "lastTransitionTime": now},
+    ]
+    status.setdefault("startTime", now)
+    return status
+
+
+def unschedulable_status(status: dict[str, Any], message: str | None, now: str) -> dict[str, Any]:
+    status = dict(status)
+    status["phase"] = "Pending"
+    status["conditions"] = [
+        {
+            "type": "PodScheduled",
+            "status": "False",
+            "reason": "Unschedulable",
+            "message": message,
+            "lastTransitionTime": now,
+        }
+    ]
+    return status

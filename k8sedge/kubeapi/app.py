@@ -29,6 +29,7 @@ from ..kube.kinds import KINDS, KindInfo
 from ..kube.patch import apply_patch
 from ..kube.selectors import parse_field_selector, parse_label_selector
 from ..kube.store import copy_object
+from ..kube.translate import bound_status
 from ..models.simulator import ANNOTATION_PREFIX
 from ..simulator.service import SimulatorService
 from .tables import table_for
@@ -176,6 +177,16 @@ def _parse(group_version: str, parts: list[str]) -> _Target:
 def create_kube_app(service: SimulatorService, *, token: str | None = None) -> Starlette:
     """Serve ``service``'s cluster as the Kubernetes API (bearer ``token`` required if given)."""
     groups = _groups()
+
+    def stored(plural: str, name: str, namespace: str | None) -> dict[str, Any]:
+        """The object as stored (no rendered result annotations)."""
+        with service.lock:
+            return copy_object(service.store.get(plural, name, namespace))
+
+    def rendered(plural: str, target: _Target) -> bool:
+        return plural == "pods" and f"{target.namespace or 'default'}/{target.name}" in (
+            service.results
+        )
 
     def authorized(request: Request) -> bool:
         if token is None:
@@ -375,11 +386,11 @@ def create_kube_app(service: SimulatorService, *, token: str | None = None) -> S
             deleted = await run_in_threadpool(service.delete, plural, target.name, target.namespace)
             return _json(deleted)
         if method in ("PUT", "PATCH"):
-            current = _strip_results(
-                await run_in_threadpool(service.get, plural, target.name, target.namespace)
-            )
+            current = await run_in_threadpool(stored, plural, target.name, target.namespace)
             if method == "PUT":
-                obj = _strip_results(body_object(await request.body(), target))
+                obj = body_object(await request.body(), target)
+                if rendered(plural, target):
+                    _strip_results(obj)  # what the facade rendered on read is not state
             else:
                 patch = orjson.loads(await request.body() or b"{}")
                 obj = apply_patch(request.headers.get("content-type", ""), current, patch)
@@ -410,15 +421,16 @@ def create_kube_app(service: SimulatorService, *, token: str | None = None) -> S
         node = ((binding or {}).get("target") or {}).get("name")
         if not node:
             raise BadRequestError("binding.target.name is required", {"target.name": "required"})
-        current = _strip_results(
-            await run_in_threadpool(service.get, "pods", target.name, target.namespace)
-        )
+        current = await run_in_threadpool(stored, "pods", target.name, target.namespace)
         if (current.get("spec") or {}).get("nodeName"):
             raise ConflictError(
                 f'pod {target.name} is already assigned to node "{current["spec"]["nodeName"]}"',
                 {"name": target.name, "kind": "pods", "reason": "Conflict"},
             )
         current["spec"]["nodeName"] = node
+        # the simulated kubelet (KWOK in the real simulator) reports the pod running at once
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(service.clock.now()))
+        current["status"] = bound_status(current.get("status") or {}, now)
         await run_in_threadpool(service.update, "pods", current)
         return _json(
             {

@@ -28,7 +28,7 @@ from ..errors import BadRequestError, NotFoundError
 from ..kube.controllers import Controllers
 from ..kube.kinds import KINDS, SIMULATOR_KINDS, kind_info, object_key
 from ..kube.store import ADDED, DELETED, MODIFIED, ObjectStore, copy_object
-from ..kube.translate import node_allocatable, node_images, node_taints, pod_request
+from ..kube.translate import bound_status, pod_request, sync_node, unschedulable_status
 from ..models.simulator import ANNOTATION_PREFIX, ResourcesForLoad
 from ..timeutil import to_datetime
 
@@ -247,21 +247,7 @@ class SimulatorService:
                     self._enqueue(key, obj)
 
     def _sync_node(self, node: dict[str, Any]) -> None:
-        name = node["metadata"]["name"]
-        labels = dict((node.get("metadata") or {}).get("labels") or {})
-        labels.setdefault("kubernetes.io/hostname", name)
-        allocatable = node_allocatable(node)
-        taints = node_taints(node)
-        unschedulable = bool((node.get("spec") or {}).get("unschedulable"))
-        row = self.table.row_of.get(name)
-        if row is None:
-            row = self.table.add(name, allocatable, labels, taints, unschedulable)
-        else:
-            self.table.set_allocatable(row, allocatable)
-            self.table.set_labels(row, labels)
-            self.table.set_taints(row, taints)
-            self.table.unschedulable[row] = unschedulable
-        self.table.set_images(row, node_images(node))
+        sync_node(self.table, node)
 
     def _forget_pod(self, pod: dict[str, Any]) -> None:
         key = object_key(KINDS["pods"], pod["metadata"]["name"], pod["metadata"].get("namespace"))
@@ -396,24 +382,10 @@ class SimulatorService:
             self.scheduler.bind(result, request, key)
             self._bind_claims(pod, result.selected_node)
             updated.setdefault("spec", {})["nodeName"] = result.selected_node
-            status["phase"] = "Running"
-            status["conditions"] = [
-                {"type": "PodScheduled", "status": "True", "lastTransitionTime": now},
-                {"type": "Ready", "status": "True", "lastTransitionTime": now},
-            ]
-            status.setdefault("startTime", now)
+            updated["status"] = bound_status(status, now)
             self.messages.pop(key, None)
         else:
-            status["phase"] = "Pending"
-            status["conditions"] = [
-                {
-                    "type": "PodScheduled",
-                    "status": "False",
-                    "reason": "Unschedulable",
-                    "message": result.message,
-                    "lastTransitionTime": now,
-                }
-            ]
+            updated["status"] = unschedulable_status(status, result.message, now)
             self.messages[key] = result.message or ""
             self._unschedulable.add(key)
         self.store.update("pods", updated, check_version=False)
