@@ -1,0 +1,116 @@
+"""kind clusters (Kubernetes in Docker) through the ``kind`` CLI, for machines with Docker.
+
+``create_cluster`` runs ``kind create cluster`` with a progress display (kind's own step
+lines, one per step, with elapsed time), writes the cluster's kubeconfig to a file of its
+own and returns a client connected to it through the kubernetes backend.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from .client import Client, connect
+from .errors import BadRequestError, UnsupportedError
+
+__all__ = ["create_cluster", "delete_cluster", "docker_available", "list_clusters"]
+
+
+def _kind() -> str:
+    binary = shutil.which("kind")
+    if binary is None:
+        raise UnsupportedError("the kind CLI is not installed (https://kind.sigs.k8s.io)")
+    return binary
+
+
+def docker_available() -> bool:
+    """Whether a Docker engine answers (kind needs one)."""
+    docker = shutil.which("docker")
+    if docker is None:
+        return False
+    try:
+        return subprocess.run([docker, "info"], capture_output=True, timeout=15).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _progress(stream: TextIO) -> Callable[[str], None]:
+    start = time.monotonic()
+
+    def show(line: str) -> None:
+        text = line.strip()
+        if text:
+            stream.write(f"[{time.monotonic() - start:6.1f}s] {text}\n")
+            stream.flush()
+
+    return show
+
+
+def list_clusters() -> list[str]:
+    out = subprocess.run([_kind(), "get", "clusters"], capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise UnsupportedError(f"kind get clusters failed: {out.stderr.strip()}")
+    return [
+        line.strip()
+        for line in out.stdout.splitlines()
+        if line.strip() and not line.startswith("No kind clusters")
+    ]
+
+
+def create_cluster(
+    name: str = "k8sedge",
+    *,
+    image: str | None = None,
+    kubeconfig: str | os.PathLike[str] | None = None,
+    wait: str = "120s",
+    progress: TextIO | None = sys.stderr,
+) -> Client:
+    """Create a kind cluster and return a client on it (``kubernetes://kind-<name>``)."""
+    if not name or not name.replace("-", "").isalnum():
+        raise BadRequestError("a kind cluster name is letters, digits and dashes", {"name": name})
+    path = Path(kubeconfig or Path.home() / ".kube" / f"kind-{name}.yaml")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        _kind(),
+        "create",
+        "cluster",
+        "--name",
+        name,
+        "--kubeconfig",
+        str(path),
+        "--wait",
+        wait,
+    ]
+    if image:
+        command += ["--image", image]
+    show = _progress(progress) if progress is not None else (lambda line: None)
+    lines = []
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            show(line)
+    if process.returncode != 0:
+        raise UnsupportedError(
+            f"kind create cluster {name!r} failed: {''.join(lines[-5:]).strip()}"
+        )
+    return connect(f"kubernetes://kind-{name}", kubeconfig=str(path))
+
+
+def delete_cluster(name: str = "k8sedge", *, progress: TextIO | None = sys.stderr) -> None:
+    show = _progress(progress) if progress is not None else (lambda line: None)
+    out = subprocess.run(
+        [_kind(), "delete", "cluster", "--name", name], capture_output=True, text=True, check=False
+    )
+    for line in (out.stdout + out.stderr).splitlines():
+        show(line)
+    if out.returncode != 0:
+        raise UnsupportedError(f"kind delete cluster {name!r} failed: {out.stderr.strip()}")
