@@ -112,7 +112,8 @@ def create_app(
 
     auth = Authenticator(opaque, validate)
     routes, docs = edge_routes(edge, auth, call)
-    sim_routes, sim_docs = simulator_routes(backend.simulator, auth, call)
+    # simulator calls can be long (an import schedules thousands of pods): always off the loop
+    sim_routes, sim_docs = simulator_routes(backend.simulator, auth, threadpool_call)
     routes += sim_routes
     docs += sim_docs
     openapi = build_openapi(docs)
