@@ -37,6 +37,7 @@ from ..errors import (
     UnsupportedError,
 )
 from ..kube.kinds import SIMULATOR_KINDS, KindInfo, kind_info
+from ..kube.snapshot import export_resources, fix_claim_ref, import_plan, strip_results
 from ..kube.translate import pod_request, sync_node, unschedulable_status
 from ..models.simulator import ANNOTATION_PREFIX, KubeObject, ResourcesForLoad, WatchEvent
 
@@ -137,16 +138,6 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def _strip_results(obj: dict[str, Any]) -> dict[str, Any]:
-    annotations = (obj.get("metadata") or {}).get("annotations")
-    if isinstance(annotations, dict):
-        for key in [k for k in annotations if k.startswith(ANNOTATION_PREFIX)]:
-            del annotations[key]
-        if not annotations:
-            obj["metadata"].pop("annotations", None)
-    return obj
-
-
 class KubernetesSimulator:
     """The simulator surface on a cluster, with k8sedge's engine as a secondary scheduler."""
 
@@ -207,7 +198,7 @@ class KubernetesSimulator:
         for item in items:
             item.setdefault("apiVersion", info.api_version)
             item.setdefault("kind", info.kind)
-        return items if results or info.plural != "pods" else [_strip_results(i) for i in items]
+        return items if results or info.plural != "pods" else [strip_results(i) for i in items]
 
     def _prepare(self, info: KindInfo, obj: dict[str, Any]) -> dict[str, Any]:
         obj = orjson.loads(orjson.dumps(obj))
@@ -364,71 +355,30 @@ class KubernetesSimulator:
             self.rest.request("DELETE", f"/api/v1/namespaces/{namespace}/configmaps/{name}")
 
     def export(self) -> ResourcesForLoad:
-        def items(plural: str) -> list[dict[str, Any]]:
-            return [_strip_results(o) for o in self.list(plural, None, results=False)]
-
-        return ResourcesForLoad(
-            pods=items("pods"),
-            nodes=items("nodes"),
-            pvs=items("persistentvolumes"),
-            pvcs=items("persistentvolumeclaims"),
-            storage_classes=items("storageclasses"),
-            priority_classes=[
-                p
-                for p in items("priorityclasses")
-                if not p["metadata"]["name"].startswith("system-")
-            ],
-            namespaces=[
-                n
-                for n in items("namespaces")
-                if not n["metadata"]["name"].startswith("kube-")
-                and n["metadata"]["name"] != "default"
-            ],
-            scheduler_config=self.get_config(),
+        return export_resources(
+            lambda plural: [strip_results(o) for o in self.list(plural, None, results=False)],
+            self.get_config(),
         )
 
     def import_(self, resources: ResourcesForLoad) -> None:
         if resources.scheduler_config is not None:
             self.update_config(resources.scheduler_config)
         claim_uids: dict[str, str] = {}
-        order = [
-            ("namespaces", resources.namespaces),
-            ("priorityclasses", resources.priority_classes),
-            ("storageclasses", resources.storage_classes),
-            ("persistentvolumeclaims", resources.pvcs),
-            ("nodes", resources.nodes),
-            ("pods", resources.pods),
-            ("persistentvolumes", resources.pvs),
-        ]
-        for plural, objects in order:
+        for plural, raw in import_plan(resources):
             info = kind_info(plural)
-            for raw in objects:
-                obj = self._prepare(info, raw)
-                meta = obj["metadata"]
-                for key in _STRIP:
-                    meta.pop(key, None)
-                name = str(meta.get("name", ""))
-                if plural == "namespaces" and (name.startswith("kube-") or name == "default"):
-                    continue
-                if plural == "priorityclasses" and name.startswith("system-"):
-                    continue
-                if plural == "pods":
-                    obj.pop("status", None)
-                if plural == "persistentvolumes":
-                    ref = (obj.get("spec") or {}).get("claimRef")
-                    if ref and (obj.get("status") or {}).get("phase") == "Bound":
-                        uid = claim_uids.get(f"{ref.get('namespace', 'default')}/{ref.get('name')}")
-                        if uid:
-                            ref["uid"] = uid
-                namespace = self._namespace(info, obj)
-                try:
-                    current = self.rest.request("GET", _path(info, namespace, name))
-                    meta["resourceVersion"] = current["metadata"]["resourceVersion"]
-                    stored = self.rest.request("PUT", _path(info, namespace, name), obj)
-                except NotFoundError:
-                    stored = self.rest.request("POST", _path(info, namespace), obj)
-                if plural == "persistentvolumeclaims":
-                    claim_uids[f"{namespace}/{name}"] = stored["metadata"]["uid"]
+            obj = self._prepare(info, raw)
+            if plural == "persistentvolumes":
+                fix_claim_ref(obj, claim_uids)
+            namespace = self._namespace(info, obj)
+            name = str(obj["metadata"].get("name", ""))
+            try:
+                current = self.rest.request("GET", _path(info, namespace, name))
+                obj["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+                stored = self.rest.request("PUT", _path(info, namespace, name), obj)
+            except NotFoundError:
+                stored = self.rest.request("POST", _path(info, namespace), obj)
+            if plural == "persistentvolumeclaims":
+                claim_uids[f"{namespace}/{name}"] = stored["metadata"]["uid"]
         self._schedule_pending()
 
     # -- watch -------------------------------------------------------------------------------

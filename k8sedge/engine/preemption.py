@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import numpy as np
-
 from .pods import PodIndex
 from .table import NodeTable
 from .types import PodRequest
@@ -101,8 +99,3 @@ def preempt(
     if best is None:
         return Preemption(None, [], message)
     return Preemption(best[1], best[2], message)
-
-
-def lower_priority_exists(pods: PodIndex, priority: int) -> bool:
-    n = pods.size
-    return bool(np.any(pods.alive[:n] & (pods.priority[:n] < priority)))

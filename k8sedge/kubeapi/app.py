@@ -28,9 +28,9 @@ from ..errors import BadRequestError, ConflictError, ExpiredError, K8sEdgeError,
 from ..kube.kinds import KINDS, KindInfo
 from ..kube.patch import apply_patch
 from ..kube.selectors import parse_field_selector, parse_label_selector
+from ..kube.snapshot import strip_results
 from ..kube.store import copy_object
 from ..kube.translate import bound_status
-from ..models.simulator import ANNOTATION_PREFIX
 from ..simulator.service import SimulatorService
 from .tables import table_for
 
@@ -390,7 +390,7 @@ def create_kube_app(service: SimulatorService, *, token: str | None = None) -> S
             if method == "PUT":
                 obj = body_object(await request.body(), target)
                 if rendered(plural, target):
-                    _strip_results(obj)  # what the facade rendered on read is not state
+                    strip_results(obj)  # what the facade rendered on read is not state
             else:
                 patch = orjson.loads(await request.body() or b"{}")
                 obj = apply_patch(request.headers.get("content-type", ""), current, patch)
@@ -492,12 +492,3 @@ def create_kube_app(service: SimulatorService, *, token: str | None = None) -> S
 def _not_allowed(method: str) -> Response:
     message = f"the server does not allow this method on the requested resource ({method})"
     return _json(_status(405, message, "MethodNotAllowed"), 405)
-
-
-def _strip_results(obj: dict[str, Any]) -> dict[str, Any]:
-    """Result annotations are rendered on read, never stored."""
-    annotations = (obj.get("metadata") or {}).get("annotations")
-    if isinstance(annotations, dict):
-        for key in [k for k in annotations if k.startswith(ANNOTATION_PREFIX)]:
-            del annotations[key]
-    return obj

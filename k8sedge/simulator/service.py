@@ -27,6 +27,7 @@ from ..engine.volumes import pick_volume
 from ..errors import BadRequestError, NotFoundError
 from ..kube.controllers import Controllers
 from ..kube.kinds import KINDS, SIMULATOR_KINDS, kind_info, object_key
+from ..kube.snapshot import export_resources, fix_claim_ref, import_plan
 from ..kube.store import ADDED, DELETED, MODIFIED, ObjectStore, copy_object
 from ..kube.translate import bound_status, pod_request, sync_node, unschedulable_status
 from ..models.simulator import ANNOTATION_PREFIX, ResourcesForLoad
@@ -58,25 +59,6 @@ INITIAL_OBJECTS: list[tuple[str, dict[str, Any]]] = [
         },
     ),
 ]
-_STRIP_ON_IMPORT = (
-    "uid",
-    "resourceVersion",
-    "managedFields",
-    "creationTimestamp",
-    "generation",
-    "selfLink",
-    "deletionTimestamp",
-)
-
-
-def _sanitize(obj: dict[str, Any]) -> dict[str, Any]:
-    obj = copy_object(obj)
-    metadata = obj.setdefault("metadata", {})
-    if not isinstance(metadata, dict):
-        raise BadRequestError("metadata must be an object", {"metadata": "not an object"})
-    for key in _STRIP_ON_IMPORT:
-        metadata.pop(key, None)
-    return obj
 
 
 class SimulatorService:
@@ -408,28 +390,8 @@ class SimulatorService:
 
     def export(self) -> ResourcesForLoad:
         with self.lock:
-
-            def items(kind: str) -> list[dict[str, Any]]:
-                return [copy_object(o) for o in self.store.items(kind)]
-
-            return ResourcesForLoad(
-                pods=items("pods"),
-                nodes=items("nodes"),
-                pvs=items("persistentvolumes"),
-                pvcs=items("persistentvolumeclaims"),
-                storage_classes=items("storageclasses"),
-                priority_classes=[
-                    pc
-                    for pc in items("priorityclasses")
-                    if not pc["metadata"]["name"].startswith("system-")
-                ],
-                namespaces=[
-                    ns
-                    for ns in items("namespaces")
-                    if not ns["metadata"]["name"].startswith("kube-")
-                    and ns["metadata"]["name"] != "default"
-                ],
-                scheduler_config=self.config(),
+            return export_resources(
+                lambda kind: [copy_object(o) for o in self.store.items(kind)], self.config()
             )
 
     def import_(self, resources: ResourcesForLoad) -> None:
@@ -438,47 +400,22 @@ class SimulatorService:
             if resources.scheduler_config is not None:
                 self.update_config(resources.scheduler_config)
             claim_uids: dict[str, str] = {}
-            order = [
-                ("namespaces", resources.namespaces),
-                ("priorityclasses", resources.priority_classes),
-                ("storageclasses", resources.storage_classes),
-                ("persistentvolumeclaims", resources.pvcs),
-                ("nodes", resources.nodes),
-                ("pods", resources.pods),
-                ("persistentvolumes", resources.pvs),
-            ]
-            for plural, objects in order:
-                for raw in objects:
-                    obj = _sanitize(raw)
-                    name = obj["metadata"].get("name", "")
-                    if plural == "namespaces" and (name.startswith("kube-") or name == "default"):
-                        continue
-                    if plural == "priorityclasses" and name.startswith("system-"):
-                        continue
-                    if plural == "pods":
-                        obj.pop("status", None)
-                        self._admit(plural, obj)
-                    if plural == "persistentvolumes":
-                        self._fix_claim_ref(obj, claim_uids)
-                    existed = self.store.find(plural, name, obj["metadata"].get("namespace"))
-                    if existed is not None and plural == "pods":
-                        self._forget_pod(existed)
-                    stored = self.store.apply(plural, obj)
-                    if plural == "persistentvolumeclaims":
-                        claim_uids[f"{stored['metadata']['namespace']}/{name}"] = stored[
-                            "metadata"
-                        ]["uid"]
-                    self._after(plural, MODIFIED if existed is not None else ADDED, stored)
+            for plural, obj in import_plan(resources):
+                name = obj["metadata"].get("name", "")
+                if plural == "pods":
+                    self._admit(plural, obj)
+                if plural == "persistentvolumes":
+                    fix_claim_ref(obj, claim_uids)
+                existed = self.store.find(plural, name, obj["metadata"].get("namespace"))
+                if existed is not None and plural == "pods":
+                    self._forget_pod(existed)
+                stored = self.store.apply(plural, obj)
+                if plural == "persistentvolumeclaims":
+                    namespace = stored["metadata"]["namespace"]
+                    claim_uids[f"{namespace}/{name}"] = stored["metadata"]["uid"]
+                self._after(plural, MODIFIED if existed is not None else ADDED, stored)
             self._run()
             self.changed.notify_all()
-
-    @staticmethod
-    def _fix_claim_ref(pv: dict[str, Any], claim_uids: dict[str, str]) -> None:
-        ref = (pv.get("spec") or {}).get("claimRef")
-        if ref and (pv.get("status") or {}).get("phase") == "Bound":
-            uid = claim_uids.get(f"{ref.get('namespace', 'default')}/{ref.get('name')}")
-            if uid:
-                ref["uid"] = uid
 
     # -- watch -------------------------------------------------------------------------------
 
