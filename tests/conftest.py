@@ -49,23 +49,52 @@ def memory_backend(clock: ManualClock) -> k8sedge.MemoryBackend:
     return k8sedge.MemoryBackend(clock=clock, rollout_interval=1.0, grace_period=40.0)
 
 
-@pytest.fixture(params=[*BACKENDS, "kubernetes"])
-def sim_client(
-    request: pytest.FixtureRequest, memory_backend: k8sedge.MemoryBackend, tmp_path: Any
+def _kubernetes(
+    request: pytest.FixtureRequest,
+    memory_backend: k8sedge.MemoryBackend,
+    tmp_path: Any,
+    clock: ManualClock,
 ) -> Iterator[k8sedge.Client]:
-    """For the simulator surface: every backend, and the kubernetes backend against the
-    Kubernetes API facade on a real socket (the official client through a kubeconfig)."""
-    if request.param != "kubernetes":
-        yield from _client(request, request.param, memory_backend)
-        return
+    """The kubernetes backend against the Kubernetes API facade on a real socket (the
+    official client through a kubeconfig), on the same memory cluster and clock."""
     from k8sedge.kubeapi import create_kube_app, write_kubeconfig
 
     switch, url = request.getfixturevalue("socket_server")
     switch.app = create_kube_app(memory_backend.simulator.service)
     config = write_kubeconfig(tmp_path / "kubeconfig", url)
-    backend = k8sedge.connect("kubernetes://k8sedge", kubeconfig=str(config), allow_reset=True)
-    with backend as c:
+    with k8sedge.connect(
+        "kubernetes://k8sedge", kubeconfig=str(config), allow_reset=True, clock=clock
+    ) as c:
         yield c
+
+
+@pytest.fixture(params=[*BACKENDS, "kubernetes"])
+def sim_client(
+    request: pytest.FixtureRequest,
+    memory_backend: k8sedge.MemoryBackend,
+    tmp_path: Any,
+    clock: ManualClock,
+) -> Iterator[k8sedge.Client]:
+    """For the simulator surface: every backend, the kubernetes backend included."""
+    if request.param == "kubernetes":
+        yield from _kubernetes(request, memory_backend, tmp_path, clock)
+    else:
+        yield from _client(request, request.param, memory_backend)
+
+
+@pytest.fixture(params=[*BACKENDS, "kubernetes"])
+def edge_client(
+    request: pytest.FixtureRequest,
+    memory_backend: k8sedge.MemoryBackend,
+    tmp_path: Any,
+    clock: ManualClock,
+) -> Iterator[k8sedge.Client]:
+    """For the edge nodes, metrics and tokens: every backend, the kubernetes backend included
+    (it does not map workloads yet; their tests use ``client``)."""
+    if request.param == "kubernetes":
+        yield from _kubernetes(request, memory_backend, tmp_path, clock)
+    else:
+        yield from _client(request, request.param, memory_backend)
 
 
 @pytest.fixture(params=BACKENDS)

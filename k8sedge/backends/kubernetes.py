@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from ..clock import Clock
 from ..engine import NodeTable, Scheduler
 from ..engine.config import config_from_dict, config_to_dict, default_configuration, with_defaults
 from ..errors import (
@@ -40,6 +41,7 @@ from ..kube.kinds import SIMULATOR_KINDS, KindInfo, kind_info
 from ..kube.snapshot import export_resources, fix_claim_ref, import_plan, strip_results
 from ..kube.translate import pod_request, sync_node, unschedulable_status
 from ..models.simulator import ANNOTATION_PREFIX, KubeObject, ResourcesForLoad, WatchEvent
+from .kubernetes_edge import KubernetesEdge
 
 __all__ = ["SCHEDULER_NAME", "KubernetesBackend"]
 
@@ -446,6 +448,8 @@ class KubernetesBackend:
         kubeconfig: str | None = None,
         allow_reset: bool = False,
         seed: int = 0,
+        clock: Clock | None = None,
+        grace_period: float = 40.0,
     ) -> None:
         try:
             from kubernetes import config as kube_config
@@ -472,17 +476,16 @@ class KubernetesBackend:
         self.api_client = api_client
         self.rest = KubeRest(api_client)
         self._simulator = KubernetesSimulator(self.rest, allow_reset=allow_reset, seed=seed)
+        self._edge = KubernetesEdge(self.rest, clock, grace_period)
 
     @property
     def simulator(self) -> KubernetesSimulator:
         return self._simulator
 
     @property
-    def edge(self) -> Any:
-        raise UnsupportedError(
-            "the edge surface is not available on the kubernetes backend yet "
-            "(nodes as Nodes with Leases, workloads as Deployments: docs/backends/kubernetes.md)"
-        )
+    def edge(self) -> KubernetesEdge:
+        """Nodes, heartbeats, tokens and metrics; workloads raise ``UnsupportedError``."""
+        return self._edge
 
     def close(self) -> None:
         self.api_client.close()

@@ -1,0 +1,463 @@
+"""The edge surface on a Kubernetes cluster.
+
+Edge nodes are Nodes labelled ``k8sedge.io/edge=true`` and ``k8sedge.io/id=<id>``, their
+registration details in ``k8sedge.io/`` annotations and their resources as capacity and
+allocatable; heartbeats renew a Lease in ``kube-node-lease`` (as kubelets do); the token
+signing key and the revocations live in Secrets in ``kube-system``; metrics are kept by the
+backend in its own process (a ``MetricsStore``). Workloads are not mapped yet.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import orjson
+
+from .._version import __version__
+from ..clock import Clock, SystemClock
+from ..cluster.metrics import MetricsStore, Window
+from ..cluster.nodes import node_allocatable
+from ..cluster.tokens import TokenService
+from ..errors import BadRequestError, ConflictError, NotFoundError, UnsupportedError
+from ..models.edge import (
+    AggregatedMetrics,
+    ContainerMetrics,
+    Deployment,
+    DeployRequest,
+    DeployResult,
+    Health,
+    IssuedToken,
+    MetricsSample,
+    Node,
+    NodeMetrics,
+    NodeMetricsSummary,
+    NodeRegistration,
+    NodeStatus,
+    NodeStatusUpdate,
+    OperationResult,
+    Page,
+    RecordResult,
+    TokenRequest,
+    TokenValidation,
+    Workload,
+    WorkloadSpec,
+    WorkloadUpdate,
+)
+from ..pagination import check_page, page_of
+from ..quantity import Quantity
+from ..timeutil import parse_duration, to_datetime
+from .memory import _points, _sample_values
+
+__all__ = ["KubernetesEdge"]
+
+PREFIX = "k8sedge.io/"
+EDGE, ID = f"{PREFIX}edge", f"{PREFIX}id"
+LEASES = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases"
+SECRETS = "/api/v1/namespaces/kube-system/secrets"
+KEY_SECRET, REVOKED_SECRET = "k8sedge-token-key", "k8sedge-token-revocations"
+_WORKLOADS = (
+    "workloads are not mapped onto Deployments on the kubernetes backend yet "
+    "(docs/backends/kubernetes.md)"
+)
+
+
+def _micro_time(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _epoch(text: str | None) -> float | None:
+    if not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+class KubernetesEdge:
+    """Implements ``EdgeBackend`` on a cluster through ``KubeRest``."""
+
+    def __init__(self, rest: Any, clock: Clock | None = None, grace_period: float = 40.0) -> None:
+        self.rest = rest
+        self.clock = clock or SystemClock()
+        self.grace_period = grace_period
+        self.metrics = MetricsStore()
+        self._tokens: TokenService | None = None
+
+    # -- nodes -------------------------------------------------------------------------------
+
+    def _edge_nodes(self, selector: str = f"{EDGE}=true") -> list[dict[str, Any]]:
+        nodes: list[dict[str, Any]] = self.rest.request(
+            "GET", "/api/v1/nodes", query=[("labelSelector", selector)]
+        )["items"]
+        return nodes
+
+    def _node(self, node_id: str) -> dict[str, Any]:
+        found = (
+            self._edge_nodes(f"{EDGE}=true,{ID}={node_id}")
+            if node_id.replace("-", "").isalnum()
+            else []
+        )
+        if not found:
+            raise NotFoundError(f"node {node_id!r} not found", {"node_id": node_id})
+        return found[0]
+
+    def _renewals(self) -> dict[str, float]:
+        renewals: dict[str, float] = {}
+        for lease in self.rest.request("GET", LEASES)["items"]:
+            renewed = _epoch((lease.get("spec") or {}).get("renewTime"))
+            if renewed is not None:
+                renewals[lease["metadata"]["name"]] = renewed
+        return renewals
+
+    def _view(self, node: dict[str, Any], renewed: float | None) -> Node:
+        annotations = node["metadata"].get("annotations") or {}
+        registered = float(annotations.get(f"{PREFIX}registered-at", "0"))
+        reported = NodeStatus(annotations.get(f"{PREFIX}status", "registered"))
+        status = reported
+        if reported is not NodeStatus.MAINTENANCE:
+            last_seen = renewed if renewed is not None else registered
+            if reported is NodeStatus.OFFLINE or self.clock.now() - last_seen > self.grace_period:
+                status = NodeStatus.OFFLINE
+        return Node(
+            id=node["metadata"]["labels"][ID],
+            name=node["metadata"]["name"],
+            address=annotations.get(f"{PREFIX}address", ""),
+            status=status,
+            capabilities=orjson.loads(annotations.get(f"{PREFIX}capabilities", "[]")),
+            resources={
+                k: Quantity.parse(v)
+                for k, v in orjson.loads(annotations.get(f"{PREFIX}resources", "{}")).items()
+            },
+            labels=orjson.loads(annotations.get(f"{PREFIX}labels", "{}")),
+            usage={
+                k: Quantity.parse(v)
+                for k, v in orjson.loads(annotations.get(f"{PREFIX}usage", "{}")).items()
+            },
+            registered_at=to_datetime(registered),
+            last_heartbeat=None if renewed is None else to_datetime(renewed),
+        )
+
+    def health(self) -> Health:
+        self.rest.request("GET", "/version")
+        return Health(
+            status="healthy", version=__version__, timestamp=to_datetime(self.clock.now())
+        )
+
+    def register_node(self, request: NodeRegistration) -> Node:
+        from ..cluster.nodes import _validate_name
+
+        _validate_name(request.name)
+        for key, quantity in request.resources.items():
+            if quantity.value < 0:
+                raise BadRequestError(
+                    f"resources.{key} must not be negative", {f"resources.{key}": "negative"}
+                )
+        now = self.clock.now()
+        node_id = str(uuid.uuid4())
+        allocatable = {k: str(v) for k, v in request.resources.items()}
+        units = node_allocatable(request.resources)
+        capacity = {k: (f"{v}m" if k == "cpu" else str(v)) for k, v in units.items()}
+        capacity.setdefault("pods", "110")
+        body = {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {
+                "name": request.name,
+                "labels": {
+                    **request.labels,
+                    EDGE: "true",
+                    ID: node_id,
+                    "kubernetes.io/hostname": request.name,
+                },
+                "annotations": {
+                    f"{PREFIX}address": request.address,
+                    f"{PREFIX}capabilities": orjson.dumps(request.capabilities).decode(),
+                    f"{PREFIX}resources": orjson.dumps(allocatable).decode(),
+                    f"{PREFIX}labels": orjson.dumps(request.labels).decode(),
+                    f"{PREFIX}registered-at": repr(now),
+                    f"{PREFIX}sequence": str(time.time_ns()),
+                    f"{PREFIX}status": NodeStatus.REGISTERED.value,
+                },
+            },
+            "spec": {},
+            "status": {
+                "capacity": capacity,
+                "allocatable": capacity,
+                "addresses": [{"type": "InternalIP", "address": request.address}],
+            },
+        }
+        try:
+            created = self.rest.request("POST", "/api/v1/nodes", body)
+        except ConflictError:
+            raise ConflictError(
+                f"a node named {request.name!r} is already registered", {"name": "already exists"}
+            ) from None
+        return self._view(created, None)
+
+    def list_nodes(self, page: int, limit: int) -> Page[Node]:
+        check_page(page, limit)
+        nodes = self._edge_nodes()
+        nodes.sort(
+            key=lambda n: int(
+                (n["metadata"].get("annotations") or {}).get(f"{PREFIX}sequence", "0")
+            )
+        )
+        chunk = page_of(nodes, page, limit)
+        renewals = self._renewals() if chunk.items else {}
+        return Page(
+            [self._view(n, renewals.get(n["metadata"]["name"])) for n in chunk.items],
+            chunk.pagination,
+        )
+
+    def get_node(self, node_id: str) -> Node:
+        node = self._node(node_id)
+        return self._view(node, self._renewals().get(node["metadata"]["name"]))
+
+    def update_node_status(self, node_id: str, update: NodeStatusUpdate) -> Node:
+        node = self._node(node_id)
+        name = node["metadata"]["name"]
+        for key, quantity in update.resources.items():
+            if quantity.value < 0:
+                raise BadRequestError(
+                    f"resources.{key} must not be negative", {f"resources.{key}": "negative"}
+                )
+        if update.status is NodeStatus.REGISTERED:
+            raise BadRequestError(
+                "status cannot be set back to 'registered'",
+                {"status": "must be one of 'active', 'maintenance', 'offline'"},
+            )
+        annotations = node["metadata"].get("annotations") or {}
+        reported = NodeStatus(annotations.get(f"{PREFIX}status", "registered"))
+        renewed = self._renewals().get(name)
+        if update.heartbeat:
+            renewed = self.clock.now()
+            lease = {
+                "apiVersion": "coordination.k8s.io/v1",
+                "kind": "Lease",
+                "metadata": {"name": name, "namespace": "kube-node-lease"},
+                "spec": {
+                    "holderIdentity": name,
+                    "leaseDurationSeconds": int(self.grace_period),
+                    "renewTime": _micro_time(renewed),
+                },
+            }
+            try:
+                self.rest.request("PUT", f"{LEASES}/{name}", lease)
+            except NotFoundError:
+                self.rest.request("POST", LEASES, lease)
+            if reported in (NodeStatus.REGISTERED, NodeStatus.OFFLINE):
+                reported = NodeStatus.ACTIVE
+        if update.status is not None:
+            reported = update.status
+            if reported is NodeStatus.OFFLINE:
+                renewed = None
+                self._forget_lease(name)
+        usage = orjson.loads(annotations.get(f"{PREFIX}usage", "{}"))
+        usage.update({k: str(v) for k, v in update.resources.items()})
+        patch = {
+            "metadata": {
+                "annotations": {
+                    f"{PREFIX}status": reported.value,
+                    f"{PREFIX}usage": orjson.dumps(usage).decode(),
+                }
+            },
+            "spec": {"unschedulable": reported is NodeStatus.MAINTENANCE},
+        }
+        patched = self.rest.request(
+            "PATCH", f"/api/v1/nodes/{name}", patch, content_type="application/merge-patch+json"
+        )
+        return self._view(patched, renewed)
+
+    def _forget_lease(self, name: str) -> None:
+        with contextlib.suppress(NotFoundError):
+            self.rest.request("DELETE", f"{LEASES}/{name}")
+
+    def delete_node(self, node_id: str) -> OperationResult:
+        node = self._node(node_id)
+        self.rest.request("DELETE", f"/api/v1/nodes/{node['metadata']['name']}")
+        self._forget_lease(node["metadata"]["name"])
+        self.metrics.forget(node_id)
+        return OperationResult(success=True, message="Node successfully removed")
+
+    # -- workloads (not mapped yet) ----------------------------------------------------------
+
+    def create_workload(self, spec: WorkloadSpec) -> Workload:
+        raise UnsupportedError(f"create_workload: {_WORKLOADS}")
+
+    def list_workloads(
+        self, page: int, limit: int, namespace: str | None, status: str | None
+    ) -> Page[Workload]:
+        raise UnsupportedError(f"list_workloads: {_WORKLOADS}")
+
+    def get_workload(self, workload_id: str) -> Workload:
+        raise UnsupportedError(f"get_workload: {_WORKLOADS}")
+
+    def update_workload(self, workload_id: str, update: WorkloadUpdate) -> Workload:
+        raise UnsupportedError(f"update_workload: {_WORKLOADS}")
+
+    def delete_workload(self, workload_id: str) -> OperationResult:
+        raise UnsupportedError(f"delete_workload: {_WORKLOADS}")
+
+    def deploy_workload(self, workload_id: str, request: DeployRequest) -> DeployResult:
+        raise UnsupportedError(f"deploy_workload: {_WORKLOADS}")
+
+    def get_deployment(self, workload_id: str, deployment_id: str) -> Deployment:
+        raise UnsupportedError(f"get_deployment: {_WORKLOADS}")
+
+    # -- metrics (kept by the backend) -------------------------------------------------------
+
+    def record_metrics(self, node_id: str, samples: Sequence[MetricsSample]) -> RecordResult:
+        if not samples:
+            raise BadRequestError("no samples given", {"samples": "must not be empty"})
+        values = [_sample_values(s) for s in samples]
+        self._node(node_id)
+        now = self.clock.now()
+        stamps = [now if s.timestamp is None else s.timestamp.timestamp() for s in samples]
+        if len(samples) == 1:
+            self.metrics.append(node_id, stamps[0], values[0], now)
+        else:
+            self.metrics.extend(node_id, np.asarray(stamps), np.asarray(values).T, now)
+        if samples[-1].containers:
+            self.metrics.latest_containers[node_id] = [
+                {"name": c.name, "cpu_usage": c.cpu_usage, "memory_usage": c.memory_usage}
+                for c in samples[-1].containers
+            ]
+        return RecordResult(success=True, recorded_at=to_datetime(stamps[-1]))
+
+    def _window(self, timeframe: str, resolution: str) -> Window:
+        return Window(
+            self.clock.now(),
+            parse_duration(timeframe, field="timeframe"),
+            parse_duration(resolution, field="resolution"),
+        )
+
+    def node_metrics(self, node_id: str, timeframe: str, resolution: str) -> NodeMetrics:
+        window = self._window(timeframe, resolution)
+        node = self._node(node_id)
+        series = self.metrics.node_series(node_id, window)
+        containers: list[dict[str, Any]] = self.metrics.latest_containers.get(node_id, [])
+        return NodeMetrics(
+            node_id=node_id,
+            node_name=node["metadata"]["name"],
+            timeframe=timeframe,
+            resolution=resolution,
+            metrics={k: _points(v) for k, v in series.items()},
+            containers=[ContainerMetrics(**c) for c in containers],
+        )
+
+    def all_metrics(self, timeframe: str, resolution: str) -> AggregatedMetrics:
+        window = self._window(timeframe, resolution)
+        series, per_node = self.metrics.aggregate(window)
+        names = {n["metadata"]["labels"][ID]: n["metadata"]["name"] for n in self._edge_nodes()}
+        summaries = {
+            node_id: NodeMetricsSummary(
+                name=names[node_id],
+                cpu_usage_avg=v.get("cpu_usage"),
+                memory_usage_avg=v.get("memory_usage"),
+            )
+            for node_id, v in per_node.items()
+            if node_id in names
+        }
+        return AggregatedMetrics(
+            timeframe=timeframe,
+            resolution=resolution,
+            nodes_count=len(summaries),
+            aggregated={f"{k}_avg": _points(v) for k, v in series.items()},
+            nodes=summaries,
+        )
+
+    # -- tokens (key and revocations in Secrets) ---------------------------------------------
+
+    def _secret(self, name: str) -> dict[str, str] | None:
+        try:
+            secret = self.rest.request("GET", f"{SECRETS}/{name}")
+        except NotFoundError:
+            return None
+        return {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}
+
+    def _token_service(self) -> TokenService:
+        if self._tokens is None:
+            stored = self._secret(KEY_SECRET)
+            if stored is None:
+                import secrets
+
+                key = secrets.token_urlsafe(48)
+                body = {
+                    "apiVersion": "v1",
+                    "kind": "Secret",
+                    "type": "Opaque",
+                    "metadata": {"name": KEY_SECRET, "namespace": "kube-system"},
+                    "data": {"signing-key": base64.b64encode(key.encode()).decode()},
+                }
+                try:
+                    self.rest.request("POST", SECRETS, body)
+                except ConflictError:  # another client created it first
+                    key = (self._secret(KEY_SECRET) or {})["signing-key"]
+            else:
+                key = stored["signing-key"]
+            self._tokens = TokenService(self.clock, key)
+        tokens = self._tokens
+        revoked = self._secret(REVOKED_SECRET) or {}
+        tokens._revoked = {jti: float(until) for jti, until in revoked.items()}
+        return tokens
+
+    def generate_token(self, request: TokenRequest) -> IssuedToken:
+        self._node(request.node_id)
+        token, expires = self._token_service().issue(request.node_id, request.expiration)
+        return IssuedToken(token=token, expires_at=to_datetime(expires))
+
+    def validate_token(self, token: str) -> TokenValidation:
+        claims, reason = self._token_service().decode(token)
+        if claims is None:
+            return TokenValidation(valid=False, reason=reason)
+        subject = str(claims["sub"])
+        scope = str(claims.get("scope", "node"))
+        if scope == "node":
+            try:
+                self._node(subject)
+            except NotFoundError:
+                return TokenValidation(valid=False, node_id=subject, reason="unknown node")
+        return TokenValidation(
+            valid=True,
+            node_id=subject if scope == "node" else None,
+            expires_at=to_datetime(float(claims["exp"])),
+            scope=scope,
+        )
+
+    def revoke_token(self, token: str) -> OperationResult:
+        tokens = self._token_service()
+        claims = tokens.revoke(token)
+        entry = {
+            str(claims["jti"]): base64.b64encode(
+                str(tokens._revoked[str(claims["jti"])]).encode()
+            ).decode()
+        }
+        try:
+            self.rest.request(
+                "PATCH",
+                f"{SECRETS}/{REVOKED_SECRET}",
+                {"data": entry},
+                content_type="application/merge-patch+json",
+            )
+        except NotFoundError:
+            self.rest.request(
+                "POST",
+                SECRETS,
+                {
+                    "apiVersion": "v1",
+                    "kind": "Secret",
+                    "type": "Opaque",
+                    "metadata": {"name": REVOKED_SECRET, "namespace": "kube-system"},
+                    "data": entry,
+                },
+            )
+        return OperationResult(success=True, message="Token successfully revoked")
+
+    def issue_admin_token(self, expiration: str) -> IssuedToken:
+        token, expires = self._token_service().issue("admin", expiration, scope="admin")
+        return IssuedToken(token=token, expires_at=to_datetime(expires))

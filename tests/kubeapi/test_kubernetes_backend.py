@@ -1,0 +1,76 @@
+"""What the kubernetes backend writes into the cluster (seen through kubectl-like reads)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+import k8sedge
+from k8sedge import ManualClock
+from k8sedge.kubeapi import create_kube_app, write_kubeconfig
+from k8sedge.server.threaded import serve_in_thread
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Iterator[tuple[k8sedge.Client, httpx.Client]]:
+    clock = ManualClock(1_700_000_000)
+    memory = k8sedge.MemoryBackend(clock=clock)
+    with serve_in_thread(create_kube_app(memory.simulator.service)) as url:
+        config = write_kubeconfig(tmp_path / "kubeconfig", url)
+        with (
+            k8sedge.connect("kubernetes://k8sedge", kubeconfig=str(config), clock=clock) as client,
+            httpx.Client(base_url=url) as raw,
+        ):
+            yield client, raw
+
+
+def test_edge_objects_on_the_cluster(setup: tuple[k8sedge.Client, httpx.Client]) -> None:
+    client, raw = setup
+    node = client.edge.nodes.register(
+        name="edge-1",
+        address="10.0.0.7",
+        resources={"cpu": "2", "memory": "4Gi"},
+        labels={"site": "a"},
+    )
+    stored = raw.get("/api/v1/nodes/edge-1").json()
+    assert stored["metadata"]["labels"]["k8sedge.io/edge"] == "true"
+    assert stored["metadata"]["labels"]["k8sedge.io/id"] == node.id
+    assert stored["metadata"]["labels"]["site"] == "a"
+    assert stored["metadata"]["annotations"]["k8sedge.io/address"] == "10.0.0.7"
+    assert stored["status"]["allocatable"]["cpu"] == "2000m"
+    client.edge.nodes.heartbeat(node.id)
+    lease = raw.get("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/edge-1").json()
+    assert lease["spec"]["holderIdentity"] == "edge-1"
+    assert lease["spec"]["renewTime"].startswith("2023-11-14T22:13:20")
+    client.edge.nodes.update_status(node.id, status="maintenance")
+    assert raw.get("/api/v1/nodes/edge-1").json()["spec"]["unschedulable"] is True
+    token = client.edge.tokens.generate(node.id)
+    assert raw.get("/api/v1/namespaces/kube-system/secrets/k8sedge-token-key").status_code == 200
+    client.edge.tokens.revoke(token.token)
+    revoked = raw.get("/api/v1/namespaces/kube-system/secrets/k8sedge-token-revocations").json()
+    assert len(revoked["data"]) == 1
+    # a second client on the same cluster shares the key and sees the revocation
+    assert not client.edge.tokens.validate(token.token).valid
+    client.edge.nodes.delete(node.id)
+    assert raw.get("/api/v1/nodes/edge-1").status_code == 404
+    assert (
+        raw.get("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/edge-1").status_code
+        == 404
+    )
+
+
+def test_workloads_are_explicitly_unsupported(setup: tuple[k8sedge.Client, httpx.Client]) -> None:
+    client, _ = setup
+    with pytest.raises(k8sedge.UnsupportedError, match="create_workload"):
+        client.edge.workloads.create(name="web", image="nginx")
+    with pytest.raises(k8sedge.UnsupportedError, match="list_workloads"):
+        client.edge.workloads.list()
+
+
+def test_reset_needs_consent(setup: tuple[k8sedge.Client, httpx.Client]) -> None:
+    client, _ = setup
+    with pytest.raises(k8sedge.UnsupportedError, match="allow_reset=True"):
+        client.simulator.reset()
