@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from ..clock import Clock
+from ..cluster.nodes import UNREACHABLE
 from ..engine import NodeTable, Scheduler
 from ..engine.config import config_from_dict, config_to_dict, default_configuration, with_defaults
 from ..errors import (
@@ -42,6 +43,7 @@ from ..kube.snapshot import export_resources, fix_claim_ref, import_plan, strip_
 from ..kube.translate import pod_request, sync_node, unschedulable_status
 from ..models.simulator import ANNOTATION_PREFIX, KubeObject, ResourcesForLoad, WatchEvent
 from .kubernetes_edge import KubernetesEdge
+from .kubernetes_workloads import KubernetesWorkloads
 
 __all__ = ["SCHEDULER_NAME", "KubernetesBackend"]
 
@@ -148,6 +150,7 @@ class KubernetesSimulator:
         self.allow_reset = allow_reset
         self.seed = seed
         self.lock = threading.RLock()
+        self.unreachable: Any = lambda: set()  # names of nodes to taint unreachable
 
     # -- configuration -----------------------------------------------------------------------
 
@@ -272,8 +275,11 @@ class KubernetesSimulator:
                 return
             table = NodeTable()
             scheduler = Scheduler(table, self._config(), seed=self.seed)
+            offline = self.unreachable()
             for node in self.rest.request("GET", "/api/v1/nodes")["items"]:
-                sync_node(table, node)
+                row = sync_node(table, node)
+                if node["metadata"]["name"] in offline:
+                    table.set_taints(row, [*table.taints[row], UNREACHABLE])
             for pod in pods:
                 node_name = (pod.get("spec") or {}).get("nodeName")
                 if node_name and node_name in table.row_of:
@@ -477,6 +483,9 @@ class KubernetesBackend:
         self.rest = KubeRest(api_client)
         self._simulator = KubernetesSimulator(self.rest, allow_reset=allow_reset, seed=seed)
         self._edge = KubernetesEdge(self.rest, clock, grace_period)
+        self._edge.workloads = KubernetesWorkloads(self._edge, self._simulator)
+        self._edge.schedule = self._simulator._schedule_pending
+        self._simulator.unreachable = self._edge.offline_names
 
     @property
     def simulator(self) -> KubernetesSimulator:
@@ -484,7 +493,6 @@ class KubernetesBackend:
 
     @property
     def edge(self) -> KubernetesEdge:
-        """Nodes, heartbeats, tokens and metrics; workloads raise ``UnsupportedError``."""
         return self._edge
 
     def close(self) -> None:

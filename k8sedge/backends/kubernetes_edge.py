@@ -4,7 +4,8 @@ Edge nodes are Nodes labelled ``k8sedge.io/edge=true`` and ``k8sedge.io/id=<id>`
 registration details in ``k8sedge.io/`` annotations and their resources as capacity and
 allocatable; heartbeats renew a Lease in ``kube-node-lease`` (as kubelets do); the token
 signing key and the revocations live in Secrets in ``kube-system``; metrics are kept by the
-backend in its own process (a ``MetricsStore``). Workloads are not mapped yet.
+backend in its own process (a ``MetricsStore``); workloads are Deployments and StatefulSets
+(``kubernetes_workloads.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from ..clock import Clock, SystemClock
 from ..cluster.metrics import MetricsStore, Window
 from ..cluster.nodes import node_allocatable
 from ..cluster.tokens import TokenService
-from ..errors import BadRequestError, ConflictError, NotFoundError, UnsupportedError
+from ..errors import BadRequestError, ConflictError, NotFoundError
 from ..models.edge import (
     AggregatedMetrics,
     ContainerMetrics,
@@ -87,6 +88,26 @@ class KubernetesEdge:
         self.grace_period = grace_period
         self.metrics = MetricsStore()
         self._tokens: TokenService | None = None
+        self.workloads: Any = None  # KubernetesWorkloads, set by the backend
+        self.schedule: Any = lambda: None  # runs the secondary scheduler, set by the backend
+
+    # -- what workloads and scheduling need to know about nodes ------------------------------
+
+    def ids_by_name(self) -> dict[str, str]:
+        return {n["metadata"]["name"]: n["metadata"]["labels"][ID] for n in self._edge_nodes()}
+
+    def name_of(self, node_id: str) -> str:
+        return str(self._node(node_id)["metadata"]["name"])
+
+    def offline_names(self) -> set[str]:
+        return {name for name, status in self.statuses().items() if status is NodeStatus.OFFLINE}
+
+    def statuses(self) -> dict[str, NodeStatus]:
+        renewals = self._renewals()
+        return {
+            n["metadata"]["name"]: self._view(n, renewals.get(n["metadata"]["name"])).status
+            for n in self._edge_nodes()
+        }
 
     # -- nodes -------------------------------------------------------------------------------
 
@@ -197,6 +218,7 @@ class KubernetesEdge:
             raise ConflictError(
                 f"a node named {request.name!r} is already registered", {"name": "already exists"}
             ) from None
+        self.schedule()  # room for pending replicas
         return self._view(created, None)
 
     def list_nodes(self, page: int, limit: int) -> Page[Node]:
@@ -271,6 +293,8 @@ class KubernetesEdge:
         patched = self.rest.request(
             "PATCH", f"/api/v1/nodes/{name}", patch, content_type="application/merge-patch+json"
         )
+        if annotations.get(f"{PREFIX}status") != reported.value:
+            self.schedule()  # a node that came back, or went into maintenance
         return self._view(patched, renewed)
 
     def _forget_lease(self, name: str) -> None:
@@ -279,35 +303,54 @@ class KubernetesEdge:
 
     def delete_node(self, node_id: str) -> OperationResult:
         node = self._node(node_id)
-        self.rest.request("DELETE", f"/api/v1/nodes/{node['metadata']['name']}")
-        self._forget_lease(node["metadata"]["name"])
+        name = node["metadata"]["name"]
+        self.rest.request("DELETE", f"/api/v1/nodes/{name}")
+        self._forget_lease(name)
         self.metrics.forget(node_id)
+        # what the pod garbage collector does: pods bound to the gone node are deleted, and
+        # their controllers replace them
+        for pod in self.rest.request(
+            "GET", "/api/v1/pods", query=[("fieldSelector", f"spec.nodeName={name}")]
+        )["items"]:
+            meta = pod["metadata"]
+            with contextlib.suppress(NotFoundError):
+                self.rest.request(
+                    "DELETE", f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}"
+                )
+        self.schedule()
         return OperationResult(success=True, message="Node successfully removed")
 
-    # -- workloads (not mapped yet) ----------------------------------------------------------
+    # -- workloads (Deployments and StatefulSets: kubernetes_workloads.py) -------------------
 
     def create_workload(self, spec: WorkloadSpec) -> Workload:
-        raise UnsupportedError(f"create_workload: {_WORKLOADS}")
+        result: Workload = self.workloads.create(spec)
+        return result
 
     def list_workloads(
         self, page: int, limit: int, namespace: str | None, status: str | None
     ) -> Page[Workload]:
-        raise UnsupportedError(f"list_workloads: {_WORKLOADS}")
+        result: Page[Workload] = self.workloads.list(page, limit, namespace, status)
+        return result
 
     def get_workload(self, workload_id: str) -> Workload:
-        raise UnsupportedError(f"get_workload: {_WORKLOADS}")
+        result: Workload = self.workloads.get(workload_id)
+        return result
 
     def update_workload(self, workload_id: str, update: WorkloadUpdate) -> Workload:
-        raise UnsupportedError(f"update_workload: {_WORKLOADS}")
+        result: Workload = self.workloads.update(workload_id, update)
+        return result
 
     def delete_workload(self, workload_id: str) -> OperationResult:
-        raise UnsupportedError(f"delete_workload: {_WORKLOADS}")
+        result: OperationResult = self.workloads.delete(workload_id)
+        return result
 
     def deploy_workload(self, workload_id: str, request: DeployRequest) -> DeployResult:
-        raise UnsupportedError(f"deploy_workload: {_WORKLOADS}")
+        result: DeployResult = self.workloads.deploy(workload_id, request)
+        return result
 
     def get_deployment(self, workload_id: str, deployment_id: str) -> Deployment:
-        raise UnsupportedError(f"get_deployment: {_WORKLOADS}")
+        result: Deployment = self.workloads.deployment(workload_id, deployment_id)
+        return result
 
     # -- metrics (kept by the backend) -------------------------------------------------------
 

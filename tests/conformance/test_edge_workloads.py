@@ -10,27 +10,27 @@ from k8sedge import DeploymentStatus, ManualClock, WorkloadStatus
 from .helpers import register, workload
 
 
-def test_create_list_get_delete(client: k8sedge.Client, clock: ManualClock) -> None:
-    created = workload(client, "web-app")
+def test_create_list_get_delete(edge_client: k8sedge.Client, clock: ManualClock) -> None:
+    created = workload(edge_client, "web-app")
     assert created.status is WorkloadStatus.CREATED
     assert created.namespace == "default"
     assert created.created_at is not None and created.created_at.timestamp() == clock.now()
-    other = workload(client, "database", namespace="data", type="statefulset")
-    page = client.edge.workloads.list()
+    other = workload(edge_client, "database", namespace="data", type="statefulset")
+    page = edge_client.edge.workloads.list()
     assert [w.id for w in page.items] == [created.id, other.id]
     assert page.pagination.total == 2
-    assert [w.id for w in client.edge.workloads.list(namespace="data").items] == [other.id]
-    assert client.edge.workloads.get(created.id).image == "nginx:latest"
-    assert client.edge.workloads.delete(created.id).message == "Workload successfully removed"
+    assert [w.id for w in edge_client.edge.workloads.list(namespace="data").items] == [other.id]
+    assert edge_client.edge.workloads.get(created.id).image == "nginx:latest"
+    assert edge_client.edge.workloads.delete(created.id).message == "Workload successfully removed"
     with pytest.raises(k8sedge.NotFoundError):
-        client.edge.workloads.get(created.id)
+        edge_client.edge.workloads.get(created.id)
 
 
-def test_duplicate_workload_is_conflict(client: k8sedge.Client) -> None:
-    workload(client, "web-app")
+def test_duplicate_workload_is_conflict(edge_client: k8sedge.Client) -> None:
+    workload(edge_client, "web-app")
     with pytest.raises(k8sedge.ConflictError):
-        workload(client, "web-app")
-    workload(client, "web-app", namespace="other")  # another namespace is fine
+        workload(edge_client, "web-app")
+    workload(edge_client, "web-app", namespace="other")  # another namespace is fine
 
 
 @pytest.mark.parametrize(
@@ -61,54 +61,56 @@ def test_duplicate_workload_is_conflict(client: k8sedge.Client) -> None:
     ],
 )
 def test_invalid_workload_names_the_field(
-    client: k8sedge.Client, overrides: dict[str, object], field: str
+    edge_client: k8sedge.Client, overrides: dict[str, object], field: str
 ) -> None:
     with pytest.raises(k8sedge.BadRequestError) as info:
-        workload(client, "web-app", **overrides)
+        workload(edge_client, "web-app", **overrides)
     assert field in info.value.details, info.value.details
-    assert client.edge.workloads.list().pagination.total == 0
+    assert edge_client.edge.workloads.list().pagination.total == 0
 
 
-def test_bad_name_is_rejected(client: k8sedge.Client) -> None:
+def test_bad_name_is_rejected(edge_client: k8sedge.Client) -> None:
     with pytest.raises(k8sedge.BadRequestError) as info:
-        workload(client, "Web_App")
+        workload(edge_client, "Web_App")
     assert "name" in info.value.details
 
 
-def test_deploy_places_every_replica(client: k8sedge.Client) -> None:
-    nodes = [register(client, f"edge-{i}").id for i in range(3)]
-    w = workload(client, replicas=3)
-    result = client.edge.workloads.deploy(w.id)
+def test_deploy_places_every_replica(edge_client: k8sedge.Client) -> None:
+    nodes = [register(edge_client, f"edge-{i}").id for i in range(3)]
+    w = workload(edge_client, replicas=3)
+    result = edge_client.edge.workloads.deploy(w.id)
     assert result.id == w.id and result.name == "web-app" and result.deployment_id
     assert set(result.target_nodes) <= set(nodes)
-    got = client.edge.workloads.get(w.id)
+    got = edge_client.edge.workloads.get(w.id)
     assert got.status is WorkloadStatus.RUNNING
     assert got.ready_replicas == 3
     # least-allocated scoring spreads equal replicas over equal nodes
     assert sorted(got.nodes) == sorted(nodes)
 
 
-def test_resources_must_fit(client: k8sedge.Client) -> None:
-    register(client, "small", resources={"cpu": "1", "memory": "1Gi"})
-    w = workload(client, replicas=3, resources={"requests": {"cpu": "400m", "memory": "128Mi"}})
-    client.edge.workloads.deploy(w.id)
-    got = client.edge.workloads.get(w.id)
+def test_resources_must_fit(edge_client: k8sedge.Client) -> None:
+    register(edge_client, "small", resources={"cpu": "1", "memory": "1Gi"})
+    w = workload(
+        edge_client, replicas=3, resources={"requests": {"cpu": "400m", "memory": "128Mi"}}
+    )
+    edge_client.edge.workloads.deploy(w.id)
+    got = edge_client.edge.workloads.get(w.id)
     assert got.status is WorkloadStatus.PENDING
     assert got.ready_replicas == 2
     assert got.message is not None
     assert "1 of 3 replicas cannot be placed" in got.message
     assert "0/1 nodes are available: 1 Insufficient cpu." in got.message
     # room appears: the pending replica is placed
-    register(client, "big", resources={"cpu": "8", "memory": "8Gi"})
-    placed = client.edge.workloads.get(w.id)
+    register(edge_client, "big", resources={"cpu": "8", "memory": "8Gi"})
+    placed = edge_client.edge.workloads.get(w.id)
     assert placed.status is WorkloadStatus.RUNNING
     assert placed.ready_replicas == 3
 
 
-def test_constraints_use_node_affinity_operators(client: k8sedge.Client) -> None:
-    a = register(client, "a", labels={"location": "dc-1", "gen": "3"}).id
-    b = register(client, "b", labels={"location": "dc-2", "gen": "5"}).id
-    c = register(client, "c", labels={"gen": "7"}).id
+def test_constraints_use_node_affinity_operators(edge_client: k8sedge.Client) -> None:
+    a = register(edge_client, "a", labels={"location": "dc-1", "gen": "3"}).id
+    b = register(edge_client, "b", labels={"location": "dc-2", "gen": "5"}).id
+    c = register(edge_client, "c", labels={"gen": "7"}).id
     cases = {
         "In": ([{"key": "location", "operator": "In", "values": ["dc-1"]}], {a}),
         "NotIn": ([{"key": "location", "operator": "NotIn", "values": ["dc-1"]}], {b, c}),
@@ -126,148 +128,157 @@ def test_constraints_use_node_affinity_operators(client: k8sedge.Client) -> None
     }
     for i, (label, (constraints, expected)) in enumerate(cases.items()):
         w = workload(
-            client,
+            edge_client,
             f"w-{i}",
             replicas=6,
             placement={"strategy": "any", "constraints": constraints},
         )
-        client.edge.workloads.deploy(w.id)
-        assert set(client.edge.workloads.get(w.id).nodes) == expected, label
+        edge_client.edge.workloads.deploy(w.id)
+        assert set(edge_client.edge.workloads.get(w.id).nodes) == expected, label
 
 
-def test_unmatched_constraints_leave_the_workload_pending(client: k8sedge.Client) -> None:
-    register(client, "a", labels={"location": "dc-1"})
+def test_unmatched_constraints_leave_the_workload_pending(edge_client: k8sedge.Client) -> None:
+    register(edge_client, "a", labels={"location": "dc-1"})
     w = workload(
-        client,
+        edge_client,
         replicas=1,
         placement={"constraints": [{"key": "location", "operator": "In", "values": ["mars"]}]},
     )
-    client.edge.workloads.deploy(w.id)
-    got = client.edge.workloads.get(w.id)
+    edge_client.edge.workloads.deploy(w.id)
+    got = edge_client.edge.workloads.get(w.id)
     assert got.status is WorkloadStatus.PENDING
     assert got.message is not None
     assert "node(s) didn't match Pod's node affinity/selector" in got.message
 
 
-def test_edge_first_prefers_edge_and_falls_back(client: k8sedge.Client) -> None:
-    edge = register(client, "edge", resources={"cpu": "1", "memory": "4Gi"}).id
+def test_edge_first_prefers_edge_and_falls_back(edge_client: k8sedge.Client) -> None:
+    edge = register(edge_client, "edge", resources={"cpu": "1", "memory": "4Gi"}).id
     cloud = register(
-        client,
+        edge_client,
         "cloud",
         resources={"cpu": "64", "memory": "256Gi"},
         labels={"k8sedge.io/tier": "cloud"},
     ).id
     w = workload(
-        client,
+        edge_client,
         replicas=4,
         resources={"requests": {"cpu": "400m", "memory": "128Mi"}},
         placement={"strategy": "edge-first"},
     )
-    client.edge.workloads.deploy(w.id)
-    got = client.edge.workloads.get(w.id)
+    edge_client.edge.workloads.deploy(w.id)
+    got = edge_client.edge.workloads.get(w.id)
     assert got.status is WorkloadStatus.RUNNING
     assert set(got.nodes) == {edge, cloud}  # two fit on the edge node, the rest fall back
     only = workload(
-        client,
+        edge_client,
         "edge-only",
         replicas=4,
         placement={"strategy": "edge-only"},
         resources={"requests": {"cpu": "400m"}},
     )
-    client.edge.workloads.deploy(only.id)
-    assert client.edge.workloads.get(only.id).status is WorkloadStatus.PENDING
+    edge_client.edge.workloads.deploy(only.id)
+    assert edge_client.edge.workloads.get(only.id).status is WorkloadStatus.PENDING
 
 
-def test_deploy_to_named_nodes(client: k8sedge.Client) -> None:
-    ids = [register(client, f"edge-{i}").id for i in range(4)]
-    w = workload(client, replicas=4)
-    result = client.edge.workloads.deploy(w.id, nodes=ids[:2], strategy="rolling")
+def test_deploy_to_named_nodes(edge_client: k8sedge.Client) -> None:
+    ids = [register(edge_client, f"edge-{i}").id for i in range(4)]
+    w = workload(edge_client, replicas=4)
+    result = edge_client.edge.workloads.deploy(w.id, nodes=ids[:2], strategy="rolling")
     assert result.target_nodes == ids[:2]
-    assert set(client.edge.workloads.get(w.id).nodes) == set(ids[:2])
+    assert set(edge_client.edge.workloads.get(w.id).nodes) == set(ids[:2])
     with pytest.raises(k8sedge.NotFoundError):
-        client.edge.workloads.deploy(w.id, nodes=["missing"])
+        edge_client.edge.workloads.deploy(w.id, nodes=["missing"])
     with pytest.raises(k8sedge.BadRequestError):
-        client.edge.workloads.deploy(w.id, strategy="big-bang")
+        edge_client.edge.workloads.deploy(w.id, strategy="big-bang")
 
 
-def test_rolling_update_goes_in_batches(client: k8sedge.Client, clock: ManualClock) -> None:
+ROLLOUT_GAP = pytest.mark.notimpl(
+    ["kubernetes"],
+    reason="on a cluster the Deployment controller runs rollouts (RollingUpdate, 25%): batches "
+    "paced by the injected clock and waiting for offline nodes belong to the memory cluster",
+)
+
+
+@ROLLOUT_GAP
+def test_rolling_update_goes_in_batches(edge_client: k8sedge.Client, clock: ManualClock) -> None:
     for i in range(4):
-        client.edge.nodes.heartbeat(register(client, f"edge-{i}").id)
-    w = workload(client, replicas=4)
-    client.edge.workloads.deploy(w.id)
-    updated = client.edge.workloads.update(w.id, image="nginx:1.27")
+        edge_client.edge.nodes.heartbeat(register(edge_client, f"edge-{i}").id)
+    w = workload(edge_client, replicas=4)
+    edge_client.edge.workloads.deploy(w.id)
+    updated = edge_client.edge.workloads.update(w.id, image="nginx:1.27")
     assert updated.status is WorkloadStatus.UPDATING
     assert updated.revision == 2
     assert updated.deployment_id is not None
-    progress = client.edge.workloads.deployment(w.id, updated.deployment_id)
+    progress = edge_client.edge.workloads.deployment(w.id, updated.deployment_id)
     assert progress.status is DeploymentStatus.IN_PROGRESS
     assert progress.batch_size == 1  # 25% of 4
     assert (progress.batches_done, progress.updated_replicas) == (1, 1)
     seen = [progress.updated_replicas]
     for _ in range(3):
         clock.advance(1)
-        progress = client.edge.workloads.deployment(w.id, updated.deployment_id)
+        progress = edge_client.edge.workloads.deployment(w.id, updated.deployment_id)
         seen.append(progress.updated_replicas)
     assert seen == [1, 2, 3, 4]
     assert progress.status is DeploymentStatus.COMPLETE
     assert progress.finished_at is not None
-    final = client.edge.workloads.get(w.id)
+    final = edge_client.edge.workloads.get(w.id)
     assert final.status is WorkloadStatus.RUNNING
     assert final.ready_replicas == 4
 
 
+@ROLLOUT_GAP
 def test_rolling_skips_offline_nodes_and_catches_up(
-    client: k8sedge.Client, clock: ManualClock
+    edge_client: k8sedge.Client, clock: ManualClock
 ) -> None:
-    ids = [register(client, f"edge-{i}").id for i in range(3)]
+    ids = [register(edge_client, f"edge-{i}").id for i in range(3)]
     for node_id in ids:
-        client.edge.nodes.heartbeat(node_id)
-    w = workload(client, replicas=3)
-    client.edge.workloads.deploy(w.id, nodes=ids)
+        edge_client.edge.nodes.heartbeat(node_id)
+    w = workload(edge_client, replicas=3)
+    edge_client.edge.workloads.deploy(w.id, nodes=ids)
     # edge-2 goes silent; the others keep beating
     for _ in range(5):
         clock.advance(10)
         for node_id in ids[:2]:
-            client.edge.nodes.heartbeat(node_id)
-    assert client.edge.nodes.get(ids[2]).status is k8sedge.NodeStatus.OFFLINE
-    updated = client.edge.workloads.update(w.id, image="nginx:1.27")
+            edge_client.edge.nodes.heartbeat(node_id)
+    assert edge_client.edge.nodes.get(ids[2]).status is k8sedge.NodeStatus.OFFLINE
+    updated = edge_client.edge.workloads.update(w.id, image="nginx:1.27")
     assert updated.deployment_id is not None
     for _ in range(3):
         clock.advance(1)
         for node_id in ids[:2]:
-            client.edge.nodes.heartbeat(node_id)
-    progress = client.edge.workloads.deployment(w.id, updated.deployment_id)
+            edge_client.edge.nodes.heartbeat(node_id)
+    progress = edge_client.edge.workloads.deployment(w.id, updated.deployment_id)
     assert progress.status is DeploymentStatus.WAITING
     assert progress.waiting_nodes == [ids[2]]
     assert progress.updated_replicas == 2
-    assert client.edge.workloads.get(w.id).status is WorkloadStatus.UPDATING
+    assert edge_client.edge.workloads.get(w.id).status is WorkloadStatus.UPDATING
     # the node returns: its replica is replaced
-    client.edge.nodes.heartbeat(ids[2])
+    edge_client.edge.nodes.heartbeat(ids[2])
     clock.advance(1)
-    progress = client.edge.workloads.deployment(w.id, updated.deployment_id)
+    progress = edge_client.edge.workloads.deployment(w.id, updated.deployment_id)
     assert progress.status is DeploymentStatus.COMPLETE
     assert progress.updated_replicas == 3
     assert progress.waiting_nodes == []
 
 
-def test_scale_and_node_loss_never_silently_under_replicate(client: k8sedge.Client) -> None:
-    a = register(client, "a", resources={"cpu": "1", "memory": "2Gi"}).id
-    register(client, "b", resources={"cpu": "1", "memory": "2Gi"})
-    w = workload(client, replicas=2, resources={"requests": {"cpu": "500m"}})
-    client.edge.workloads.deploy(w.id)
-    assert client.edge.workloads.update(w.id, replicas=4).ready_replicas == 4
-    client.edge.nodes.delete(a)
-    got = client.edge.workloads.get(w.id)
+def test_scale_and_node_loss_never_silently_under_replicate(edge_client: k8sedge.Client) -> None:
+    a = register(edge_client, "a", resources={"cpu": "1", "memory": "2Gi"}).id
+    register(edge_client, "b", resources={"cpu": "1", "memory": "2Gi"})
+    w = workload(edge_client, replicas=2, resources={"requests": {"cpu": "500m"}})
+    edge_client.edge.workloads.deploy(w.id)
+    assert edge_client.edge.workloads.update(w.id, replicas=4).ready_replicas == 4
+    edge_client.edge.nodes.delete(a)
+    got = edge_client.edge.workloads.get(w.id)
     assert got.status is WorkloadStatus.PENDING
     assert got.ready_replicas == 2
     assert got.message is not None and "2 of 4 replicas cannot be placed" in got.message
-    assert client.edge.workloads.update(w.id, replicas=2).status is WorkloadStatus.RUNNING
+    assert edge_client.edge.workloads.update(w.id, replicas=2).status is WorkloadStatus.RUNNING
 
 
-def test_unknown_workload_is_not_found(client: k8sedge.Client) -> None:
+def test_unknown_workload_is_not_found(edge_client: k8sedge.Client) -> None:
     with pytest.raises(k8sedge.NotFoundError):
-        client.edge.workloads.deploy("nope")
+        edge_client.edge.workloads.deploy("nope")
     with pytest.raises(k8sedge.NotFoundError):
-        client.edge.workloads.update("nope", replicas=1)
+        edge_client.edge.workloads.update("nope", replicas=1)
     with pytest.raises(k8sedge.NotFoundError):
-        client.edge.workloads.deployment("nope", "nope")
+        edge_client.edge.workloads.deployment("nope", "nope")

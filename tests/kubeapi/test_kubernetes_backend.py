@@ -62,12 +62,51 @@ def test_edge_objects_on_the_cluster(setup: tuple[k8sedge.Client, httpx.Client])
     )
 
 
-def test_workloads_are_explicitly_unsupported(setup: tuple[k8sedge.Client, httpx.Client]) -> None:
-    client, _ = setup
-    with pytest.raises(k8sedge.UnsupportedError, match="create_workload"):
-        client.edge.workloads.create(name="web", image="nginx")
-    with pytest.raises(k8sedge.UnsupportedError, match="list_workloads"):
-        client.edge.workloads.list()
+def test_workloads_are_deployments(setup: tuple[k8sedge.Client, httpx.Client]) -> None:
+    client, raw = setup
+    edge_node = client.edge.nodes.register(
+        name="edge-1", address="a", labels={"site": "x"}, resources={"cpu": "4", "memory": "8Gi"}
+    )
+    client.edge.nodes.register(
+        name="cloud-1",
+        address="b",
+        labels={"k8sedge.io/tier": "cloud"},
+        resources={"cpu": "4", "memory": "8Gi"},
+    )
+    workload = client.edge.workloads.create(
+        name="web",
+        image="nginx:1.27",
+        replicas=2,
+        namespace="shop",
+        resources={"requests": {"cpu": "500m"}},
+        placement={
+            "strategy": "edge-first",
+            "constraints": [{"key": "site", "operator": "Exists"}],
+        },
+    )
+    stored = raw.get("/apis/apps/v1/namespaces/shop/deployments/web").json()
+    assert stored["metadata"]["labels"]["k8sedge.io/workload-id"] == workload.id
+    assert stored["spec"]["replicas"] == 0  # defined, not deployed
+    template = stored["spec"]["template"]["spec"]
+    assert template["schedulerName"] == "k8sedge-scheduler"
+    affinity = template["affinity"]["nodeAffinity"]
+    assert affinity["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"] == [
+        {"matchExpressions": [{"key": "site", "operator": "Exists", "values": []}]}
+    ]
+    assert affinity["preferredDuringSchedulingIgnoredDuringExecution"][0]["weight"] == 100
+    client.edge.workloads.deploy(workload.id)
+    pods = raw.get("/api/v1/namespaces/shop/pods").json()["items"]
+    assert len(pods) == 2
+    assert {p["spec"]["nodeName"] for p in pods} == {"edge-1"}  # cloud-1 lacks the site label
+    assert all(
+        p["metadata"]["annotations"]["kube-scheduler-simulator.sigs.k8s.io/selected-node"]
+        == "edge-1"
+        for p in pods
+    )
+    got = client.edge.workloads.get(workload.id)
+    assert got.status is k8sedge.WorkloadStatus.RUNNING and got.nodes == [edge_node.id]
+    client.edge.workloads.delete(workload.id)
+    assert raw.get("/api/v1/namespaces/shop/pods").json()["items"] == []
 
 
 def test_reset_needs_consent(setup: tuple[k8sedge.Client, httpx.Client]) -> None:
