@@ -130,7 +130,7 @@ class ObjectStore:
         metadata["creationTimestamp"] = _timestamp(self.clock.now())
         if "spec" in obj:
             metadata["generation"] = 1
-        metadata.pop("deletionTimestamp", None)
+        metadata.pop("deletionTimestamp", None)  # set by the server only
         self._stamp(obj)
         table[key] = obj
         self._record(info, ADDED, obj)

@@ -144,8 +144,21 @@ class SimulatorService:
         return self._write(kind, obj, "update")
 
     def delete(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+        """Delete; an object with finalizers only gets a ``deletionTimestamp`` and goes when
+        its last finalizer is removed, as in Kubernetes."""
         info = kind_info(kind)
         with self.changed:
+            current = self.store.get(info.plural, name, namespace)
+            if current["metadata"].get("finalizers"):
+                if current["metadata"].get("deletionTimestamp"):
+                    return self._present(info.plural, current, results=True)
+                marked = copy_object(current)
+                marked["metadata"]["deletionTimestamp"] = to_datetime(
+                    int(self.clock.now())
+                ).strftime("%Y-%m-%dT%H:%M:%SZ")
+                stored = self.store.update(info.plural, marked, check_version=False)
+                self.changed.notify_all()
+                return self._present(info.plural, stored, results=True)
             obj = self.store.delete(info.plural, name, namespace)
             self._after(info.plural, DELETED, obj)
             self._run()
@@ -166,6 +179,19 @@ class SimulatorService:
                     existed = self.store.find(
                         info.plural, name, (obj.get("metadata") or {}).get("namespace")
                     )
+            if existed is not None:
+                deleting = existed["metadata"].get("deletionTimestamp")
+                if deleting:  # the deletion stands; clients only remove finalizers
+                    obj["metadata"]["deletionTimestamp"] = deleting
+                    if not obj["metadata"].get("finalizers"):
+                        name = str(obj["metadata"]["name"])
+                        namespace = obj["metadata"].get("namespace")
+                        self.store.update(info.plural, obj, check_version=how == "update")
+                        removed = self.store.delete(info.plural, name, namespace)
+                        self._after(info.plural, DELETED, removed)
+                        self._run()
+                        self.changed.notify_all()
+                        return copy_object(removed)
             if existed is not None and info.plural == "pods":
                 self._forget_pod(existed)
             stored = getattr(self.store, how)(info.plural, obj)

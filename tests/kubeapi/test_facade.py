@@ -359,3 +359,148 @@ def test_kubectl_deployment_creates_scheduled_pods(cluster: Cluster, tmp_path: P
     assert len(names) == 2 and victim not in names  # the ReplicaSet replaced it
     cluster.kubectl("delete", "deployment", "web")
     assert "No resources found" in cluster.kubectl("get", "pods")
+
+
+def test_status_subresource_finalizers_bookmarks_and_selectors(cluster: Cluster) -> None:
+    with httpx.Client(base_url=cluster.url) as http:
+        node = {
+            "metadata": {"name": "n1", "labels": {"zone": "a"}},
+            "spec": {"podCIDR": "10.0.0.0/24"},
+            "status": {"allocatable": {"cpu": "4", "memory": "8Gi", "pods": "9"}},
+        }
+        assert http.post("/api/v1/nodes", json=node).status_code == 201
+        # the main resource ignores .status; /status ignores everything but .status
+        changed = {**node, "spec": {"podCIDR": "10.9.0.0/24"}, "status": {"phase": "Bogus"}}
+        after = http.put("/api/v1/nodes/n1", json=changed).json()
+        assert after["spec"]["podCIDR"] == "10.9.0.0/24"
+        assert after["status"]["allocatable"]["cpu"] == "4"
+        status_only = {
+            **node,
+            "spec": {"podCIDR": "1.1.1.0/24"},
+            "status": {"allocatable": {"cpu": "8", "memory": "8Gi", "pods": "9"}},
+        }
+        after = http.put("/api/v1/nodes/n1/status", json=status_only).json()
+        assert after["status"]["allocatable"]["cpu"] == "8"
+        assert after["spec"]["podCIDR"] == "10.9.0.0/24"
+        # finalizers: delete marks, removing the last finalizer deletes
+        guarded = {
+            "metadata": {"name": "keep", "finalizers": ["example.com/hold"]},
+            "data": {"a": "1"},
+        }
+        http.post("/api/v1/namespaces/default/configmaps", json=guarded)
+        marked = http.delete("/api/v1/namespaces/default/configmaps/keep").json()
+        assert marked["metadata"]["deletionTimestamp"]
+        assert http.get("/api/v1/namespaces/default/configmaps/keep").status_code == 200
+        released = http.patch(
+            "/api/v1/namespaces/default/configmaps/keep",
+            headers={"content-type": "application/merge-patch+json"},
+            content=json.dumps({"metadata": {"finalizers": None}}),
+        )
+        assert released.status_code == 200
+        assert http.get("/api/v1/namespaces/default/configmaps/keep").status_code == 404
+        # selectors: exists, !key, notin
+        http.post("/api/v1/nodes", json={"metadata": {"name": "n2"}})
+
+        def names(selector: str) -> list[str]:
+            found = http.get("/api/v1/nodes", params={"labelSelector": selector}).json()
+            return [n["metadata"]["name"] for n in found["items"]]
+
+        assert names("zone") == ["n1"]
+        assert names("!zone") == ["n2"]
+        assert names("zone notin (b,c)") == ["n1", "n2"]
+        assert names("zone==a") == ["n1"]
+        bad = http.get("/api/v1/nodes", params={"labelSelector": "zone in"})
+        assert bad.status_code == 400 and bad.json()["kind"] == "Status"
+        # bookmarks while idle
+        version = http.get("/api/v1/nodes").json()["metadata"]["resourceVersion"]
+        stream = http.get(
+            "/api/v1/nodes",
+            params={
+                "watch": "1",
+                "resourceVersion": version,
+                "allowWatchBookmarks": "true",
+                "timeoutSeconds": "2",
+            },
+            timeout=10,
+        )
+        events = [json.loads(line) for line in stream.text.splitlines() if line.strip()]
+        assert events and all(e["type"] == "BOOKMARK" for e in events)
+        assert events[0]["object"]["metadata"]["resourceVersion"] == version
+
+
+def test_serve_with_kube_port_and_kubeconfig_command(tmp_path: Path) -> None:
+    import socket
+    import sys
+
+    def free() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return int(s.getsockname()[1])
+
+    port, kube_port = free(), free()
+    config = tmp_path / "kc.json"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "k8sedge",
+            "serve",
+            "--port",
+            str(port),
+            "--kube-port",
+            str(kube_port),
+            "--kubeconfig",
+            str(config),
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(4)]
+        assert any(f"kubeconfig: {config}" in line for line in lines), lines
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                version = httpx.get(f"http://127.0.0.1:{kube_port}/version")
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        assert version.json()["major"] == "1"
+        served = json.loads(config.read_text())
+        assert served["clusters"][0]["cluster"]["server"] == f"http://127.0.0.1:{kube_port}"
+        if KUBECTL is not None:
+            out = subprocess.run(
+                [KUBECTL, "--kubeconfig", str(config), "get", "namespaces"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+            assert "kube-system" in out.stdout
+    finally:
+        proc.send_signal(2)
+        proc.communicate(timeout=15)
+    written = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "k8sedge",
+            "kubeconfig",
+            "--server",
+            "https://10.0.0.1:3131",
+            "--token",
+            "t",
+            "--out",
+            str(tmp_path / "other.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    other = json.loads(Path(written.stdout.strip()).read_text())
+    assert other["users"][0]["user"] == {"token": "t"}
