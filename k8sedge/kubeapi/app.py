@@ -178,6 +178,14 @@ def create_kube_app(service: SimulatorService, *, token: str | None = None) -> S
     """Serve ``service``'s cluster as the Kubernetes API (bearer ``token`` required if given)."""
     groups = _groups()
 
+    def write(operation: Any, plural: str, obj: dict[str, Any]) -> dict[str, Any]:
+        """A create or update; an invalid object is 422 Invalid, as the API server says."""
+        try:
+            result: dict[str, Any] = operation(plural, obj)
+        except BadRequestError as exc:
+            raise InvalidObjectError(exc.message, exc.details) from None
+        return result
+
     def stored(plural: str, name: str, namespace: str | None) -> dict[str, Any]:
         """The object as stored (no rendered result annotations)."""
         with service.lock:
@@ -370,7 +378,7 @@ def create_kube_app(service: SimulatorService, *, token: str | None = None) -> S
                 obj = body_object(await request.body(), target)
                 if plural == "pods":
                     obj.pop("status", None)
-                created = await run_in_threadpool(service.create, plural, obj)
+                created = await run_in_threadpool(write, service.create, plural, obj)
                 return _json(created, 201)
             return _not_allowed(method)
         if target.subresource == "binding" and plural == "pods" and method == "POST":
@@ -411,7 +419,7 @@ def create_kube_app(service: SimulatorService, *, token: str | None = None) -> S
                 obj["status"] = current["status"]  # the main resource ignores status
             if method == "PATCH":
                 obj["metadata"].pop("resourceVersion", None)
-            updated = await run_in_threadpool(service.update, plural, obj)
+            updated = await run_in_threadpool(write, service.update, plural, obj)
             return _json(updated)
         return _not_allowed(method)
 
@@ -487,6 +495,13 @@ def create_kube_app(service: SimulatorService, *, token: str | None = None) -> S
             Route("/apis/{path:path}", named, methods=methods),
         ]
     )
+
+
+class InvalidObjectError(K8sEdgeError):
+    """An object the API server refuses to store (422 Invalid)."""
+
+    code = "BAD_REQUEST"
+    status = 422
 
 
 def _not_allowed(method: str) -> Response:

@@ -217,6 +217,11 @@ def test_official_client_crud_conflicts_and_watch(official: tuple[Any, Any]) -> 
         core.read_namespaced_pod("nope", "default")
     assert missing.value.status == 404
     assert json.loads(missing.value.body)["kind"] == "Status"
+    assert json.loads(missing.value.body)["reason"] == "NotFound"
+    with pytest.raises(ApiException) as invalid:
+        core.create_namespaced_config_map("default", kube.V1ConfigMap(metadata=kube.V1ObjectMeta()))
+    assert invalid.value.status == 422
+    assert json.loads(invalid.value.body)["reason"] == "Invalid"
 
     listed = core.list_namespaced_pod("default")
     events: list[tuple[str, str]] = []
