@@ -70,6 +70,7 @@ from .quantity import Quantity, QuantityFormat, parse_quantity
 if TYPE_CHECKING:
     from .aio import AsyncClient, connect_async
     from .backends.http import AsyncHttpBackend, HttpBackend, RetryPolicy
+    from .backends.kubernetes import KubernetesBackend
     from .backends.memory import MemoryBackend
     from .cluster import Cluster
     from .engine import Scheduler, ScheduleResult
@@ -82,6 +83,7 @@ _LAZY = {
     "HttpBackend": "k8sedge.backends.http",
     "AsyncHttpBackend": "k8sedge.backends.http",
     "RetryPolicy": "k8sedge.backends.http",
+    "KubernetesBackend": "k8sedge.backends.kubernetes",
     "MemoryBackend": "k8sedge.backends.memory",
     "Cluster": "k8sedge.cluster",
     "Scheduler": "k8sedge.engine",
@@ -120,6 +122,7 @@ __all__ = [
     "InternalError",
     "IssuedToken",
     "K8sEdgeError",
+    "KubernetesBackend",
     "ManualClock",
     "MemoryBackend",
     "MetricPoint",
