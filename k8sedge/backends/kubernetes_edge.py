@@ -18,18 +18,23 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 import orjson
 
 from .._version import __version__
 from ..clock import Clock, SystemClock
-from ..cluster.metrics import MetricsStore, Window
+from ..cluster.edge_views import (
+    aggregate_view,
+    node_metrics_view,
+    record_samples,
+    token_validation,
+    window,
+)
+from ..cluster.metrics import MetricsStore
 from ..cluster.nodes import node_allocatable
 from ..cluster.tokens import TokenService
 from ..errors import BadRequestError, ConflictError, NotFoundError
 from ..models.edge import (
     AggregatedMetrics,
-    ContainerMetrics,
     Deployment,
     DeployRequest,
     DeployResult,
@@ -38,7 +43,6 @@ from ..models.edge import (
     MetricsSample,
     Node,
     NodeMetrics,
-    NodeMetricsSummary,
     NodeRegistration,
     NodeStatus,
     NodeStatusUpdate,
@@ -53,8 +57,7 @@ from ..models.edge import (
 )
 from ..pagination import check_page, page_of
 from ..quantity import Quantity
-from ..timeutil import parse_duration, to_datetime
-from .memory import _points, _sample_values
+from ..timeutil import to_datetime
 
 __all__ = ["KubernetesEdge"]
 
@@ -355,64 +358,20 @@ class KubernetesEdge:
     # -- metrics (kept by the backend) -------------------------------------------------------
 
     def record_metrics(self, node_id: str, samples: Sequence[MetricsSample]) -> RecordResult:
-        if not samples:
-            raise BadRequestError("no samples given", {"samples": "must not be empty"})
-        values = [_sample_values(s) for s in samples]
         self._node(node_id)
-        now = self.clock.now()
-        stamps = [now if s.timestamp is None else s.timestamp.timestamp() for s in samples]
-        if len(samples) == 1:
-            self.metrics.append(node_id, stamps[0], values[0], now)
-        else:
-            self.metrics.extend(node_id, np.asarray(stamps), np.asarray(values).T, now)
-        if samples[-1].containers:
-            self.metrics.latest_containers[node_id] = [
-                {"name": c.name, "cpu_usage": c.cpu_usage, "memory_usage": c.memory_usage}
-                for c in samples[-1].containers
-            ]
-        return RecordResult(success=True, recorded_at=to_datetime(stamps[-1]))
-
-    def _window(self, timeframe: str, resolution: str) -> Window:
-        return Window(
-            self.clock.now(),
-            parse_duration(timeframe, field="timeframe"),
-            parse_duration(resolution, field="resolution"),
-        )
+        return record_samples(self.metrics, node_id, samples, self.clock.now())
 
     def node_metrics(self, node_id: str, timeframe: str, resolution: str) -> NodeMetrics:
-        window = self._window(timeframe, resolution)
+        query = window(self.clock.now(), timeframe, resolution)
         node = self._node(node_id)
-        series = self.metrics.node_series(node_id, window)
-        containers: list[dict[str, Any]] = self.metrics.latest_containers.get(node_id, [])
-        return NodeMetrics(
-            node_id=node_id,
-            node_name=node["metadata"]["name"],
-            timeframe=timeframe,
-            resolution=resolution,
-            metrics={k: _points(v) for k, v in series.items()},
-            containers=[ContainerMetrics(**c) for c in containers],
+        return node_metrics_view(
+            self.metrics, node_id, node["metadata"]["name"], query, timeframe, resolution
         )
 
     def all_metrics(self, timeframe: str, resolution: str) -> AggregatedMetrics:
-        window = self._window(timeframe, resolution)
-        series, per_node = self.metrics.aggregate(window)
-        names = {n["metadata"]["labels"][ID]: n["metadata"]["name"] for n in self._edge_nodes()}
-        summaries = {
-            node_id: NodeMetricsSummary(
-                name=names[node_id],
-                cpu_usage_avg=v.get("cpu_usage"),
-                memory_usage_avg=v.get("memory_usage"),
-            )
-            for node_id, v in per_node.items()
-            if node_id in names
-        }
-        return AggregatedMetrics(
-            timeframe=timeframe,
-            resolution=resolution,
-            nodes_count=len(summaries),
-            aggregated={f"{k}_avg": _points(v) for k, v in series.items()},
-            nodes=summaries,
-        )
+        query = window(self.clock.now(), timeframe, resolution)
+        names = {i: n for n, i in self.ids_by_name().items()}
+        return aggregate_view(self.metrics, names, query, timeframe, resolution)
 
     # -- tokens (key and revocations in Secrets) ---------------------------------------------
 
@@ -456,21 +415,14 @@ class KubernetesEdge:
 
     def validate_token(self, token: str) -> TokenValidation:
         claims, reason = self._token_service().decode(token)
-        if claims is None:
-            return TokenValidation(valid=False, reason=reason)
-        subject = str(claims["sub"])
-        scope = str(claims.get("scope", "node"))
-        if scope == "node":
-            try:
-                self._node(subject)
-            except NotFoundError:
-                return TokenValidation(valid=False, node_id=subject, reason="unknown node")
-        return TokenValidation(
-            valid=True,
-            node_id=subject if scope == "node" else None,
-            expires_at=to_datetime(float(claims["exp"])),
-            scope=scope,
-        )
+        return token_validation(claims, reason, self._exists)
+
+    def _exists(self, node_id: str) -> bool:
+        try:
+            self._node(node_id)
+        except NotFoundError:
+            return False
+        return True
 
     def revoke_token(self, token: str) -> OperationResult:
         tokens = self._token_service()

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from typing import Any
-
-import numpy as np
 
 from .._version import __version__
 from ..clock import Clock
 from ..cluster import Cluster
-from ..cluster.metrics import FIELDS, Window
+from ..cluster.edge_views import (
+    aggregate_view,
+    node_metrics_view,
+    record_samples,
+    token_validation,
+    window,
+)
 from ..cluster.nodes import NodeRecord
 from ..cluster.placement import validate_placement, validate_resources, validate_spec
 from ..cluster.tokens import ADMIN_SUBJECT
@@ -20,17 +23,14 @@ from ..engine import SchedulerConfiguration
 from ..errors import BadRequestError, NotFoundError
 from ..models.edge import (
     AggregatedMetrics,
-    ContainerMetrics,
     Deployment,
     DeployRequest,
     DeployResult,
     Health,
     IssuedToken,
-    MetricPoint,
     MetricsSample,
     Node,
     NodeMetrics,
-    NodeMetricsSummary,
     NodeRegistration,
     NodeStatus,
     NodeStatusUpdate,
@@ -47,30 +47,9 @@ from ..models.edge import (
 from ..models.simulator import KubeObject, ResourcesForLoad, WatchEvent
 from ..pagination import check_page, page_of
 from ..simulator.service import SimulatorService
-from ..timeutil import parse_duration, to_datetime
+from ..timeutil import to_datetime
 
 __all__ = ["MemoryBackend", "MemoryEdge"]
-
-
-def _points(series: list[tuple[float, float]]) -> list[MetricPoint]:
-    return [MetricPoint(timestamp=to_datetime(t), value=v) for t, v in series]
-
-
-def _sample_values(sample: MetricsSample) -> list[float]:
-    network = sample.network
-    raw: dict[str, float | None] = {
-        "cpu_usage": sample.cpu_usage,
-        "memory_usage": sample.memory_usage,
-        "memory_total": sample.memory_total,
-        "disk_usage": sample.disk_usage,
-        "disk_total": sample.disk_total,
-        "network_rx_bytes": None if network is None else float(network.rx_bytes),
-        "network_tx_bytes": None if network is None else float(network.tx_bytes),
-    }
-    for name, value in raw.items():
-        if value is not None and value < 0:
-            raise BadRequestError(f"{name} must not be negative", {name: "must not be negative"})
-    return [math.nan if raw[f] is None else float(raw[f]) for f in FIELDS]  # type: ignore[arg-type]
 
 
 class MemoryEdge:
@@ -313,69 +292,23 @@ class MemoryEdge:
     # -- metrics -----------------------------------------------------------------------------
 
     def record_metrics(self, node_id: str, samples: Sequence[MetricsSample]) -> RecordResult:
-        if not samples:
-            raise BadRequestError("no samples given", {"samples": "must not be empty"})
-        values = [_sample_values(s) for s in samples]
         with self.cluster.lock:
-            now = self.cluster.now()
             self.cluster.nodes.get(node_id)
-            stamps = [now if s.timestamp is None else s.timestamp.timestamp() for s in samples]
-            store = self.cluster.metrics
-            if len(samples) == 1:
-                store.append(node_id, stamps[0], values[0], now)
-            else:
-                store.extend(node_id, np.asarray(stamps), np.asarray(values).T, now)
-            last = samples[-1]
-            if last.containers:
-                store.latest_containers[node_id] = [
-                    {"name": c.name, "cpu_usage": c.cpu_usage, "memory_usage": c.memory_usage}
-                    for c in last.containers
-                ]
-            return RecordResult(success=True, recorded_at=to_datetime(stamps[-1]))
-
-    def _window(self, timeframe: str, resolution: str) -> Window:
-        tf = parse_duration(timeframe, field="timeframe")
-        res = parse_duration(resolution, field="resolution")
-        return Window(self.cluster.now(), tf, res)
+            return record_samples(self.cluster.metrics, node_id, samples, self.cluster.now())
 
     def node_metrics(self, node_id: str, timeframe: str, resolution: str) -> NodeMetrics:
-        window = self._window(timeframe, resolution)
+        query = window(self.cluster.now(), timeframe, resolution)
         with self.cluster.lock:
             record = self.cluster.nodes.get(node_id)
-            series = self.cluster.metrics.node_series(node_id, window)
-            containers: list[dict[str, Any]] = self.cluster.metrics.latest_containers.get(
-                node_id, []
-            )
-            return NodeMetrics(
-                node_id=record.id,
-                node_name=record.name,
-                timeframe=timeframe,
-                resolution=resolution,
-                metrics={name: _points(points) for name, points in series.items()},
-                containers=[ContainerMetrics(**c) for c in containers],
+            return node_metrics_view(
+                self.cluster.metrics, record.id, record.name, query, timeframe, resolution
             )
 
     def all_metrics(self, timeframe: str, resolution: str) -> AggregatedMetrics:
-        window = self._window(timeframe, resolution)
+        query = window(self.cluster.now(), timeframe, resolution)
         with self.cluster.lock:
-            series, per_node = self.cluster.metrics.aggregate(window)
-            nodes = self.cluster.nodes.by_id
-            summaries = {
-                node_id: NodeMetricsSummary(
-                    name=nodes[node_id].name,
-                    cpu_usage_avg=values.get("cpu_usage"),
-                    memory_usage_avg=values.get("memory_usage"),
-                )
-                for node_id, values in per_node.items()
-                if node_id in nodes
-            }
-            return AggregatedMetrics(
-                timeframe=timeframe,
-                resolution=resolution,
-                nodes_count=len(summaries),
-                aggregated={f"{name}_avg": _points(points) for name, points in series.items()},
-                nodes=summaries,
-            )
+            names = {i: n.name for i, n in self.cluster.nodes.by_id.items()}
+            return aggregate_view(self.cluster.metrics, names, query, timeframe, resolution)
 
     # -- tokens ------------------------------------------------------------------------------
 
@@ -388,18 +321,7 @@ class MemoryEdge:
     def validate_token(self, token: str) -> TokenValidation:
         with self.cluster.lock:
             claims, reason = self.cluster.tokens.decode(token)
-            if claims is None:
-                return TokenValidation(valid=False, reason=reason)
-            subject = str(claims["sub"])
-            scope = str(claims.get("scope", "node"))
-            if scope == "node" and subject not in self.cluster.nodes.by_id:
-                return TokenValidation(valid=False, node_id=subject, reason="unknown node")
-            return TokenValidation(
-                valid=True,
-                node_id=subject if scope == "node" else None,
-                expires_at=to_datetime(float(claims["exp"])),
-                scope=scope,
-            )
+            return token_validation(claims, reason, self.cluster.nodes.by_id.__contains__)
 
     def revoke_token(self, token: str) -> OperationResult:
         with self.cluster.lock:
