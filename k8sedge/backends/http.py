@@ -190,6 +190,13 @@ def _client_options(url: str, token: str | None, verify: Any, timeout: float) ->
     }
 
 
+def _no_admin_token() -> UnsupportedError:
+    return UnsupportedError(
+        "issue_admin_token: a remote server's admin token cannot be minted over HTTP; "
+        "use the token the server printed at start"
+    )
+
+
 class SyncASGITransport(httpx.BaseTransport):
     """Drive an ASGI app in-process from a *sync* ``httpx.Client``, through
     ``httpx.ASGITransport`` on an event loop in a helper (daemon) thread."""
@@ -312,10 +319,7 @@ class HttpEdge:
         return self._run(EdgeCalls.revoke_token(token))
 
     def issue_admin_token(self, expiration: str) -> IssuedToken:
-        raise UnsupportedError(
-            "issue_admin_token: a remote server's admin token cannot be minted over HTTP; "
-            "use the token the server printed at start"
-        )
+        raise _no_admin_token()
 
 
 class AsyncHttpEdge:
@@ -403,10 +407,7 @@ class AsyncHttpEdge:
         return await self._run(EdgeCalls.revoke_token(token))
 
     async def issue_admin_token(self, expiration: str) -> IssuedToken:
-        raise UnsupportedError(
-            "issue_admin_token: a remote server's admin token cannot be minted over HTTP; "
-            "use the token the server printed at start"
-        )
+        raise _no_admin_token()
 
 
 class HttpBackend:

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from conformance.spec_bodies import REGISTER as NODE, WORKLOAD
 
 import k8sedge
 from k8sedge import ManualClock
@@ -51,30 +52,6 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
     assert isinstance(body["message"], str) and body["message"]
     assert isinstance(body["details"], dict)
     return body
-
-
-NODE = {
-    "name": "edge-node-1",
-    "address": "192.168.1.100",
-    "capabilities": ["compute", "storage", "gpu"],
-    "resources": {"cpu": "4", "memory": "8Gi", "storage": "100Gi"},
-    "labels": {"location": "datacenter-1", "environment": "production"},
-}
-WORKLOAD = {
-    "name": "web-app",
-    "namespace": "default",
-    "type": "deployment",
-    "image": "nginx:latest",
-    "replicas": 3,
-    "resources": {
-        "requests": {"cpu": "100m", "memory": "128Mi"},
-        "limits": {"cpu": "200m", "memory": "256Mi"},
-    },
-    "placement": {
-        "strategy": "edge-first",
-        "constraints": [{"key": "location", "operator": "In", "values": ["datacenter-1"]}],
-    },
-}
 
 
 def test_spec_examples_replayed(api: Api, clock: ManualClock) -> None:
