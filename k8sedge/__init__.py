@@ -74,7 +74,7 @@ if TYPE_CHECKING:
     from .backends.memory import MemoryBackend
     from .cluster import Cluster
     from .engine import Scheduler, ScheduleResult
-    from .engine.config import SchedulerConfiguration, default_configuration
+    from .surfaces.simulator.config import SchedulerConfiguration, default_configuration
 
 # Heavier parts (numpy, the engine) load on first use, so `import k8sedge` stays light.
 _LAZY = {
@@ -87,8 +87,8 @@ _LAZY = {
     "MemoryBackend": "k8sedge.backends.memory",
     "Cluster": "k8sedge.cluster",
     "Scheduler": "k8sedge.engine",
-    "SchedulerConfiguration": "k8sedge.engine.config",
-    "default_configuration": "k8sedge.engine.config",
+    "SchedulerConfiguration": "k8sedge.surfaces.simulator.config",
+    "default_configuration": "k8sedge.surfaces.simulator.config",
     "ScheduleResult": "k8sedge.engine",
 }
 

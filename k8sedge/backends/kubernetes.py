@@ -25,7 +25,6 @@ import orjson
 from ..clock import Clock
 from ..cluster.nodes import UNREACHABLE
 from ..engine import NodeTable, Scheduler
-from ..engine.config import config_from_dict, config_to_dict, default_configuration, with_defaults
 from ..errors import (
     BadRequestError,
     ConflictError,
@@ -42,6 +41,12 @@ from ..kube.kinds import SIMULATOR_KINDS, KindInfo, kind_info
 from ..kube.snapshot import export_resources, fix_claim_ref, import_plan, strip_results
 from ..kube.translate import pod_request, sync_node, unschedulable_status
 from ..models.simulator import ANNOTATION_PREFIX, KubeObject, ResourcesForLoad, WatchEvent
+from ..surfaces.simulator.config import (
+    config_from_dict,
+    config_to_dict,
+    default_configuration,
+    with_defaults,
+)
 from .kubernetes_edge import KubernetesEdge
 from .kubernetes_workloads import KubernetesWorkloads
 

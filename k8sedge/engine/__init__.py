@@ -1,6 +1,6 @@
 """The scheduler engine: kube-scheduler's framework and in-tree plugins, vectorised over nodes."""
 
-from .config import (
+from ..surfaces.simulator.config import (
     DEFAULT_PLUGINS,
     Extender,
     Plugin,

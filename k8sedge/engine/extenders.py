@@ -15,8 +15,8 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from ..surfaces.simulator.config import Extender
 from ..timeutil import parse_duration
-from .config import Extender
 from .types import PodRequest
 
 __all__ = ["MAX_EXTENDER_PRIORITY", "ExtenderClient", "ExtenderError"]

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from attrs import define, field
 
-from .config import (
+from ..surfaces.simulator.config import (
     ResolvedProfile,
     SchedulerConfiguration,
     default_configuration,

@@ -6,10 +6,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..backends.base import SimulatorBackend
-from ..engine.config import SchedulerConfiguration, config_from_dict, config_to_dict
 from ..errors import BadRequestError
 from ..kube.kinds import kind_info
 from ..models.simulator import KubeObject, ResourcesForLoad, SchedulingResult, WatchEvent
+from ..surfaces.simulator.config import SchedulerConfiguration, config_from_dict, config_to_dict
 
 __all__ = ["ResourceAPI", "SimulatorAPI"]
 

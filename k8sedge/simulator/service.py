@@ -21,7 +21,6 @@ from attrs import evolve
 
 from ..clock import Clock
 from ..engine import NodeTable, Scheduler, SchedulerConfiguration, ScheduleResult
-from ..engine.config import config_from_dict, config_to_dict, with_defaults
 from ..engine.extenders import bind_with
 from ..engine.volumes import pick_volume
 from ..errors import BadRequestError, NotFoundError
@@ -31,6 +30,7 @@ from ..kube.snapshot import export_resources, fix_claim_ref, import_plan
 from ..kube.store import ADDED, DELETED, MODIFIED, ObjectStore, copy_object
 from ..kube.translate import bound_status, pod_request, sync_node, unschedulable_status
 from ..models.simulator import ANNOTATION_PREFIX, ResourcesForLoad
+from ..surfaces.simulator.config import config_from_dict, config_to_dict, with_defaults
 from ..timeutil import to_datetime
 
 __all__ = ["INITIAL_OBJECTS", "SimulatorService"]

@@ -13,7 +13,7 @@ from typing import Any
 
 from attrs import evolve, field, frozen
 
-from ..errors import BadRequestError
+from ...errors import BadRequestError
 
 __all__ = [
     "API_VERSION",
@@ -288,7 +288,7 @@ def validate_extenders(extenders: list[Extender]) -> None:
         if extender.bind_verb:
             binders += 1
         if extender.http_timeout is not None:
-            from ..timeutil import parse_duration
+            from ...timeutil import parse_duration
 
             parse_duration(extender.http_timeout, field=f"{path}.httpTimeout")
     if binders > 1:
@@ -369,7 +369,7 @@ def _camel(name: str) -> str:
 
 def config_from_dict(data: Any) -> SchedulerConfiguration:
     """Parse a v1 ``KubeSchedulerConfiguration`` document; unknown fields are errors."""
-    from ..serde import kube_converter, structure as _structure
+    from ...serde import kube_converter, structure as _structure
 
     if isinstance(data, dict):
         api_version = data.get("apiVersion")
@@ -386,7 +386,7 @@ def config_from_dict(data: Any) -> SchedulerConfiguration:
 
 
 def config_to_dict(config: SchedulerConfiguration) -> dict[str, Any]:
-    from ..serde import kube_converter
+    from ...serde import kube_converter
 
     data: dict[str, Any] = kube_converter.unstructure(config)
     return data

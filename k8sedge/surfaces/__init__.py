@@ -1,0 +1,1 @@
+"""The documented systems k8sedge models, one folder each."""

@@ -1,0 +1,1 @@
+"""The scheduler-simulator surface."""
