@@ -72,8 +72,8 @@ if TYPE_CHECKING:
     from .backends.http import AsyncHttpBackend, HttpBackend, RetryPolicy
     from .backends.kubernetes import KubernetesBackend
     from .backends.memory import MemoryBackend
-    from .cluster import Cluster
     from .engine import Scheduler, ScheduleResult
+    from .memory import Cluster
     from .surfaces.simulator.config import SchedulerConfiguration, default_configuration
 
 # Heavier parts (numpy, the engine) load on first use, so `import k8sedge` stays light.
@@ -85,7 +85,7 @@ _LAZY = {
     "RetryPolicy": "k8sedge.backends.http",
     "KubernetesBackend": "k8sedge.backends.kubernetes",
     "MemoryBackend": "k8sedge.backends.memory",
-    "Cluster": "k8sedge.cluster",
+    "Cluster": "k8sedge.memory",
     "Scheduler": "k8sedge.engine",
     "SchedulerConfiguration": "k8sedge.surfaces.simulator.config",
     "default_configuration": "k8sedge.surfaces.simulator.config",

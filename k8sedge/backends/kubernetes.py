@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 import orjson
 
 from ..clock import Clock
-from ..cluster.nodes import UNREACHABLE
 from ..engine import NodeTable, Scheduler
 from ..errors import (
     BadRequestError,
@@ -40,6 +39,7 @@ from ..errors import (
 from ..kube.kinds import SIMULATOR_KINDS, KindInfo, kind_info
 from ..kube.snapshot import export_resources, fix_claim_ref, import_plan, strip_results
 from ..kube.translate import pod_request, sync_node, unschedulable_status
+from ..memory.nodes import UNREACHABLE
 from ..models.simulator import ANNOTATION_PREFIX, KubeObject, ResourcesForLoad, WatchEvent
 from ..surfaces.simulator.config import (
     config_from_dict,

@@ -22,17 +22,10 @@ import orjson
 
 from .._version import __version__
 from ..clock import Clock, SystemClock
-from ..cluster.edge_views import (
-    aggregate_view,
-    node_metrics_view,
-    record_samples,
-    token_validation,
-    window,
-)
-from ..cluster.metrics import MetricsStore
-from ..cluster.nodes import node_allocatable
-from ..cluster.tokens import TokenService
 from ..errors import BadRequestError, ConflictError, NotFoundError
+from ..memory.metrics import MetricsStore
+from ..memory.nodes import node_allocatable
+from ..memory.tokens import TokenService
 from ..models.edge import (
     AggregatedMetrics,
     Deployment,
@@ -57,6 +50,13 @@ from ..models.edge import (
 )
 from ..pagination import check_page, page_of
 from ..quantity import Quantity
+from ..surfaces.edge.views import (
+    aggregate_view,
+    node_metrics_view,
+    record_samples,
+    token_validation,
+    window,
+)
 from ..timeutil import to_datetime
 
 __all__ = ["KubernetesEdge"]
@@ -173,7 +173,7 @@ class KubernetesEdge:
         )
 
     def register_node(self, request: NodeRegistration) -> Node:
-        from ..cluster.nodes import _validate_name
+        from ..memory.nodes import _validate_name
 
         _validate_name(request.name)
         for key, quantity in request.resources.items():

@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ..cluster.placement import pod_template, validate_placement, validate_resources, validate_spec
-from ..engine.types import NodeSelectorTerm
 from ..errors import BadRequestError, ConflictError, NotFoundError
 from ..models.edge import (
     Deployment,
@@ -38,6 +36,12 @@ from ..models.edge import (
 )
 from ..pagination import check_page, page_of
 from ..serde import structure, unstructure
+from ..surfaces.edge.placement import (
+    pod_document,
+    validate_placement,
+    validate_resources,
+    validate_spec,
+)
 from ..timeutil import to_datetime
 
 if TYPE_CHECKING:
@@ -49,21 +53,6 @@ __all__ = ["KubernetesWorkloads"]
 P = "k8sedge.io/"
 WID = f"{P}workload-id"
 _PLURAL = {WorkloadType.DEPLOYMENT: "deployments", WorkloadType.STATEFULSET: "statefulsets"}
-
-
-def _term_json(term: NodeSelectorTerm) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if term.match_expressions:
-        out["matchExpressions"] = [
-            {"key": r.key, "operator": r.operator, "values": list(r.values)}
-            for r in term.match_expressions
-        ]
-    if term.match_fields:
-        out["matchFields"] = [
-            {"key": r.key, "operator": r.operator, "values": list(r.values)}
-            for r in term.match_fields
-        ]
-    return out
 
 
 class KubernetesWorkloads:
@@ -106,38 +95,22 @@ class KubernetesWorkloads:
         self, spec: WorkloadSpec, workload_id: str, targets: list[str] | None, revision: int
     ) -> dict[str, Any]:
         names = None if targets is None else [self.edge.name_of(i) for i in targets]
-        request = pod_template(
-            spec.name, spec.namespace, spec.resources, spec.placement, names, image=spec.image
+        pod = pod_document(
+            workload_id=workload_id,
+            name=spec.name,
+            namespace=spec.namespace,
+            image=spec.image,
+            resources=spec.resources,
+            placement=spec.placement,
+            target_nodes=names,
         )
-        affinity: dict[str, Any] = {}
-        if request.required_terms is not None:
-            affinity["requiredDuringSchedulingIgnoredDuringExecution"] = {
-                "nodeSelectorTerms": [_term_json(t) for t in request.required_terms]
-            }
-        if request.preferred_terms:
-            affinity["preferredDuringSchedulingIgnoredDuringExecution"] = [
-                {"weight": p.weight, "preference": _term_json(p.term)}
-                for p in request.preferred_terms
-            ]
-        resources = unstructure(spec.resources)
-        pod_spec: dict[str, Any] = {
-            "schedulerName": "k8sedge-scheduler",
-            "containers": [
-                {
-                    "name": spec.name,
-                    "image": spec.image,
-                    "resources": {k: v for k, v in resources.items() if v},
-                }
-            ],
-        }
-        if affinity:
-            pod_spec["affinity"] = {"nodeAffinity": affinity}
+        pod["spec"]["schedulerName"] = "k8sedge-scheduler"
         return {
             "metadata": {
                 "labels": {WID: workload_id, f"{P}workload": spec.name},
                 "annotations": {f"{P}revision": str(revision)},
             },
-            "spec": pod_spec,
+            "spec": pod["spec"],
         }
 
     def _ensure_namespace(self, namespace: str) -> None:

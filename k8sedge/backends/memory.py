@@ -7,20 +7,11 @@ from typing import Any
 
 from .._version import __version__
 from ..clock import Clock
-from ..cluster import Cluster
-from ..cluster.edge_views import (
-    aggregate_view,
-    node_metrics_view,
-    record_samples,
-    token_validation,
-    window,
-)
-from ..cluster.nodes import NodeRecord
-from ..cluster.placement import validate_placement, validate_resources, validate_spec
-from ..cluster.tokens import ADMIN_SUBJECT
-from ..cluster.workloads import DeploymentRecord, WorkloadRecord
-from ..engine import SchedulerConfiguration
 from ..errors import BadRequestError, NotFoundError
+from ..memory import Cluster
+from ..memory.nodes import NodeRecord
+from ..memory.tokens import ADMIN_SUBJECT
+from ..memory.workloads import DeploymentRecord, WorkloadRecord
 from ..models.edge import (
     AggregatedMetrics,
     Deployment,
@@ -46,14 +37,22 @@ from ..models.edge import (
 )
 from ..models.simulator import KubeObject, ResourcesForLoad, WatchEvent
 from ..pagination import check_page, page_of
-from ..simulator.service import SimulatorService
+from ..surfaces.edge.placement import validate_placement, validate_resources, validate_spec
+from ..surfaces.edge.views import (
+    aggregate_view,
+    node_metrics_view,
+    record_samples,
+    token_validation,
+    window,
+)
+from ..surfaces.simulator.config import SchedulerConfiguration
 from ..timeutil import to_datetime
 
 __all__ = ["MemoryBackend", "MemoryEdge"]
 
 
 class MemoryEdge:
-    """The edge surface over a ``Cluster``."""
+    """The edge surface over the memory cluster's ``Cluster``."""
 
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
@@ -65,7 +64,7 @@ class MemoryEdge:
             id=record.id,
             name=record.name,
             address=record.address,
-            status=self.cluster.nodes.status_of(record, now),
+            status=NodeStatus(self.cluster.nodes.status_of(record, now)),
             capabilities=list(record.capabilities),
             resources=dict(record.resources),
             labels=dict(record.labels),
@@ -79,7 +78,7 @@ class MemoryEdge:
     def _workload(self, record: WorkloadRecord, now: float) -> Workload:
         workloads = self.cluster.workloads
         status, message = workloads.status_of(record, now)
-        nodes = sorted({p.node.id for p in record.pods if p.node is not None})
+        nodes = workloads.placed_nodes(record)
         return Workload(
             id=record.id,
             name=record.name,
@@ -126,8 +125,7 @@ class MemoryEdge:
         )
 
     def register_node(self, request: NodeRegistration) -> Node:
-        with self.cluster.lock:
-            now = self.cluster.tick()
+        with self.cluster.writing() as now:
             record = self.cluster.nodes.register(
                 name=request.name,
                 address=request.address,
@@ -136,7 +134,7 @@ class MemoryEdge:
                 labels=dict(request.labels),
                 now=now,
             )
-            self.cluster.workloads.node_returned()
+            self.cluster.nodes_changed()
             return self._node(record, now)
 
     def list_nodes(self, page: int, limit: int) -> Page[Node]:
@@ -144,19 +142,18 @@ class MemoryEdge:
         with self.cluster.lock:
             now = self.cluster.tick()
             nodes = self.cluster.nodes
-            chunk = page_of(nodes.ordered(), page, limit)
-            return Page([self._node(nodes.by_id[i], now) for i in chunk.items], chunk.pagination)
+            chunk = page_of(nodes.ordered_names(), page, limit)
+            return Page([self._node(nodes.by_name[n], now) for n in chunk.items], chunk.pagination)
 
     def get_node(self, node_id: str) -> Node:
         with self.cluster.lock:
             now = self.cluster.tick()
-            return self._node(self.cluster.nodes.get(node_id), now)
+            return self._node(self.cluster.nodes.require(node_id), now)
 
     def update_node_status(self, node_id: str, update: NodeStatusUpdate) -> Node:
-        with self.cluster.lock:
-            now = self.cluster.tick()
+        with self.cluster.writing() as now:
             nodes = self.cluster.nodes
-            record = nodes.get(node_id)
+            record = nodes.require(node_id)
             for key, quantity in update.resources.items():
                 if quantity.value < 0:
                     raise BadRequestError(
@@ -169,20 +166,20 @@ class MemoryEdge:
                 )
             came_back = nodes.heartbeat(record, now) if update.heartbeat else False
             if update.status is not None:
-                nodes.set_reported(record, update.status)
+                nodes.set_reported(record, update.status.value, now)
             if update.resources:
-                record.usage.update(update.resources)
+                nodes.set_usage(record, dict(update.resources))
             if came_back:
-                self.cluster.workloads.node_returned()
+                self.cluster.nodes_changed()
                 self.cluster.workloads.reconcile(now)
             return self._node(record, now)
 
     def delete_node(self, node_id: str) -> OperationResult:
-        with self.cluster.lock:
-            now = self.cluster.tick()
-            record = self.cluster.nodes.get(node_id)
+        with self.cluster.writing() as now:
+            record = self.cluster.nodes.require(node_id)
             self.cluster.workloads.node_removed(record)
-            self.cluster.nodes.remove(record)
+            removed = self.cluster.store.delete("nodes", record.name)
+            self.cluster.after("nodes", "DELETED", removed)
             self.cluster.metrics.forget(record.id)
             self.cluster.workloads.reconcile(now)
             return OperationResult(success=True, message="Node successfully removed")
@@ -191,8 +188,8 @@ class MemoryEdge:
 
     def create_workload(self, spec: WorkloadSpec) -> Workload:
         validate_spec(spec)
-        with self.cluster.lock:
-            now = self.cluster.tick()
+        with self.cluster.writing() as now:
+            self.cluster.ensure_namespace(spec.namespace)
             return self._workload(self.cluster.workloads.create(spec, now), now)
 
     def list_workloads(
@@ -223,8 +220,7 @@ class MemoryEdge:
             validate_resources(update.resources)
         if update.placement is not None:
             validate_placement(update.placement)
-        with self.cluster.lock:
-            now = self.cluster.tick()
+        with self.cluster.writing() as now:
             workloads = self.cluster.workloads
             record = workloads.get(workload_id)
             workloads.update(
@@ -238,15 +234,13 @@ class MemoryEdge:
             return self._workload(record, now)
 
     def delete_workload(self, workload_id: str) -> OperationResult:
-        with self.cluster.lock:
-            self.cluster.tick()
+        with self.cluster.writing():
             workloads = self.cluster.workloads
             workloads.delete(workloads.get(workload_id))
             return OperationResult(success=True, message="Workload successfully removed")
 
     def deploy_workload(self, workload_id: str, request: DeployRequest) -> DeployResult:
-        with self.cluster.lock:
-            now = self.cluster.tick()
+        with self.cluster.writing() as now:
             workloads = self.cluster.workloads
             record = workloads.get(workload_id)
             targets = None
@@ -293,13 +287,13 @@ class MemoryEdge:
 
     def record_metrics(self, node_id: str, samples: Sequence[MetricsSample]) -> RecordResult:
         with self.cluster.lock:
-            self.cluster.nodes.get(node_id)
+            self.cluster.nodes.require(node_id)
             return record_samples(self.cluster.metrics, node_id, samples, self.cluster.now())
 
     def node_metrics(self, node_id: str, timeframe: str, resolution: str) -> NodeMetrics:
         query = window(self.cluster.now(), timeframe, resolution)
         with self.cluster.lock:
-            record = self.cluster.nodes.get(node_id)
+            record = self.cluster.nodes.require(node_id)
             return node_metrics_view(
                 self.cluster.metrics, record.id, record.name, query, timeframe, resolution
             )
@@ -314,7 +308,7 @@ class MemoryEdge:
 
     def generate_token(self, request: TokenRequest) -> IssuedToken:
         with self.cluster.lock:
-            self.cluster.nodes.get(request.node_id)
+            self.cluster.nodes.require(request.node_id)
             token, expires = self.cluster.tokens.issue(request.node_id, request.expiration)
             return IssuedToken(token=token, expires_at=to_datetime(expires))
 
@@ -336,9 +330,9 @@ class MemoryEdge:
 
 
 class MemorySimulator:
-    """The simulator surface over a ``SimulatorService``."""
+    """The simulator surface over the memory cluster's ``Cluster``."""
 
-    def __init__(self, service: SimulatorService) -> None:
+    def __init__(self, service: Cluster) -> None:
         self.service = service
 
     def get_config(self) -> dict[str, Any]:
@@ -409,9 +403,7 @@ class MemoryBackend:
             metrics_retention=metrics_retention,
         )
         self._edge = MemoryEdge(self.cluster)
-        self._simulator: MemorySimulator | None = None
-        self._scheduler_config = scheduler_config
-        self._seed = seed
+        self._simulator = MemorySimulator(self.cluster)
 
     @property
     def edge(self) -> MemoryEdge:
@@ -419,9 +411,6 @@ class MemoryBackend:
 
     @property
     def simulator(self) -> MemorySimulator:
-        if self._simulator is None:
-            service = SimulatorService(self.cluster.clock, self._scheduler_config, seed=self._seed)
-            self._simulator = MemorySimulator(service)
         return self._simulator
 
     def close(self) -> None:

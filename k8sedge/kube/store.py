@@ -12,7 +12,7 @@ from __future__ import annotations
 import collections
 import itertools
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 import orjson
@@ -26,6 +26,8 @@ __all__ = ["ADDED", "DELETED", "MODIFIED", "Event", "ObjectStore", "copy_object"
 
 ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
 Event = tuple[int, str, str, dict[str, Any]]  # (resourceVersion, plural, type, object)
+# an event's object, or what renders it when it is read (objects kept compactly)
+Logged = dict[str, Any] | Callable[[], dict[str, Any]]
 
 
 def copy_object(obj: dict[str, Any]) -> dict[str, Any]:
@@ -41,12 +43,21 @@ def _timestamp(epoch: float) -> str:
 class ObjectStore:
     """All objects of the memory cluster by kind, with the change log that feeds watches."""
 
-    def __init__(self, clock: Clock, log_size: int = 200_000) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        log_size: int = 200_000,
+        collections_: dict[str, MutableMapping[str, dict[str, Any]]] | None = None,
+    ) -> None:
         self.clock = clock
-        self.objects: dict[str, dict[str, dict[str, Any]]] = {plural: {} for plural in KINDS}
+        self.objects: dict[str, MutableMapping[str, dict[str, Any]]] = {
+            plural: {} for plural in KINDS
+        }
+        self.objects.update(collections_ or {})
         self.version = 0
-        self.log: collections.deque[Event] = collections.deque(maxlen=log_size)
-        self.listeners: list[Callable[[str, str, dict[str, Any]], None]] = []
+        self.log: collections.deque[tuple[int, str, str, Logged]] = collections.deque(
+            maxlen=log_size
+        )
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -78,8 +89,13 @@ class ObjectStore:
 
     def _record(self, info: KindInfo, event: str, obj: dict[str, Any]) -> None:
         self.log.append((self.version, info.plural, event, obj))
-        for listener in self.listeners:
-            listener(info.plural, event, obj)
+
+    def touch(self, plural: str, rendered: Logged, *, added: bool = False) -> int:
+        """Record a change made outside ``create``/``update`` (a compactly kept object): a new
+        version and a watch event whose object is rendered when read. Returns the version."""
+        self.version += 1
+        self.log.append((self.version, plural, ADDED if added else MODIFIED, rendered))
+        return self.version
 
     def _stamp(self, obj: dict[str, Any]) -> None:
         self.version += 1
@@ -207,4 +223,8 @@ class ObjectStore:
             else:
                 hi = mid
         tail = itertools.islice(self.log, lo, None)
-        return [e for e in tail if kinds is None or e[1] in kinds]
+        return [
+            (v, plural, event, obj if isinstance(obj, dict) else obj())
+            for v, plural, event, obj in tail
+            if kinds is None or plural in kinds
+        ]

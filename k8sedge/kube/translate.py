@@ -122,8 +122,14 @@ def _weighted(raw: Any) -> tuple[WeightedPodAffinityTerm, ...]:
     )
 
 
-def pod_request(pod: dict[str, Any], priority: int | None = None) -> PodRequest:
-    """The engine's view of a pod object."""
+def pod_request(
+    pod: dict[str, Any],
+    priority: int | None = None,
+    *,
+    default_spread: LabelSelector | None = None,
+) -> PodRequest:
+    """The engine's view of a pod object; ``default_spread`` is the selector of the pod's
+    controller, for PodTopologySpread's system default constraints."""
     metadata = pod.get("metadata") or {}
     spec = pod.get("spec") or {}
     affinity = spec.get("affinity") or {}
@@ -201,6 +207,7 @@ def pod_request(pod: dict[str, Any], priority: int | None = None) -> PodRequest:
             pod_anti.get("preferredDuringSchedulingIgnoredDuringExecution")
         ),
         source=pod,
+        default_spread_selector=default_spread,
     )
 
 
@@ -234,7 +241,6 @@ def sync_node(table: Any, node: dict[str, Any]) -> int:
     """Add or refresh a node object in an engine ``NodeTable``; returns its row."""
     name = node["metadata"]["name"]
     labels = dict((node.get("metadata") or {}).get("labels") or {})
-    labels.setdefault("kubernetes.io/hostname", name)
     allocatable = node_allocatable(node)
     taints = node_taints(node)
     unschedulable = bool((node.get("spec") or {}).get("unschedulable"))

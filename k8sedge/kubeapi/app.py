@@ -31,7 +31,7 @@ from ..kube.selectors import parse_field_selector, parse_label_selector
 from ..kube.snapshot import strip_results
 from ..kube.store import copy_object
 from ..kube.translate import bound_status
-from ..simulator.service import SimulatorService
+from ..memory import Cluster
 from .tables import table_for
 
 __all__ = ["create_kube_app"]
@@ -174,7 +174,7 @@ def _parse(group_version: str, parts: list[str]) -> _Target:
     )
 
 
-def create_kube_app(service: SimulatorService, *, token: str | None = None) -> Starlette:
+def create_kube_app(service: Cluster, *, token: str | None = None) -> Starlette:
     """Serve ``service``'s cluster as the Kubernetes API (bearer ``token`` required if given)."""
     groups = _groups()
 
@@ -193,7 +193,7 @@ def create_kube_app(service: SimulatorService, *, token: str | None = None) -> S
 
     def rendered(plural: str, target: _Target) -> bool:
         return plural == "pods" and f"{target.namespace or 'default'}/{target.name}" in (
-            service.results
+            service.queue.results
         )
 
     def authorized(request: Request) -> bool:

@@ -91,7 +91,7 @@ def test_workloads_are_deployments(setup: tuple[k8sedge.Client, httpx.Client]) -
     assert template["schedulerName"] == "k8sedge-scheduler"
     affinity = template["affinity"]["nodeAffinity"]
     assert affinity["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"] == [
-        {"matchExpressions": [{"key": "site", "operator": "Exists", "values": []}]}
+        {"matchExpressions": [{"key": "site", "operator": "Exists"}]}
     ]
     assert affinity["preferredDuringSchedulingIgnoredDuringExecution"][0]["weight"] == 100
     client.edge.workloads.deploy(workload.id)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from k8sedge.cluster.metrics import FIELDS, MetricsStore, Window
+from k8sedge.memory.metrics import FIELDS, MetricsStore, Window
 
 NOW = 1_700_000_000.0
 

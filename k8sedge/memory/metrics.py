@@ -209,6 +209,11 @@ class MetricsStore:
 
     def __init__(self, retention: float = 7 * 86400) -> None:
         self.retention = retention
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every sample."""
+        retention = self.retention
         self.tiers = [
             _Tier(0.0, retention),
             _Tier(300.0, max(retention, 30 * 86400)),

@@ -1,12 +1,16 @@
-"""Workloads, their pods, and the rollout controller of the memory cluster.
+"""Edge workloads and their rollout controller, over the memory cluster's pods.
 
-Deploying places every missing replica at once through the scheduler engine. Replacing
-replicas (a new revision, or pods outside a new set of target nodes) goes in batches of
-``max(1, ceil(25% of replicas))`` — Kubernetes' default ``maxUnavailable`` — one batch
-per ``rollout_interval`` seconds of the injected clock, pods on active nodes first, then
-on registered ones. Pods on offline nodes are skipped and replaced when their node comes
-back (OpenYurt's AdvancedRollingUpdate). A replica that cannot be placed stays pending
-with the scheduler's reason; nothing is silently under-replicated.
+A workload's replicas are Pods in the one store (``<name>-<revision>-<n>``, owned by the
+workload), placed by the one scheduling queue: they carry scheduling results, show in the
+simulator's export and in ``kubectl get pods``, and the current scheduler configuration
+decides where they go. Deploying creates every missing replica at once. Replacing replicas
+(a new revision, or pods outside a new set of target nodes) goes in batches of
+``max(1, ceil(25% of replicas))`` — Kubernetes' default ``maxUnavailable`` — one batch per
+``rollout_interval`` seconds of the injected clock, pods on active nodes first, then on
+registered ones. Pods on offline nodes are skipped and replaced when their node comes back
+(OpenYurt's AdvancedRollingUpdate). A replica that cannot be placed stays pending with the
+scheduler's reason; a replica deleted from outside (kubectl, a node removed, preemption) is
+replaced.
 """
 
 from __future__ import annotations
@@ -14,36 +18,40 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-from ..engine import PodRequest, Scheduler, ScheduleResult
+from ..engine.types import LabelSelector
 from ..errors import BadRequestError, ConflictError, NotFoundError
+from ..kube.store import copy_object
 from ..models.edge import (
     DeploymentStatus,
     DeployStrategy,
-    NodeStatus,
     Placement,
     ResourceRequirements,
     WorkloadSpec,
     WorkloadStatus,
     WorkloadType,
 )
-from .nodes import NodeRecord, NodeRegistry
-from .placement import pod_template
+from ..surfaces.edge.placement import WORKLOAD_LABEL, pod_document
+from .nodes import ACTIVE, NodeRecord
+
+if TYPE_CHECKING:
+    from .core import Cluster
 
 __all__ = ["DeploymentRecord", "PodRecord", "WorkloadController", "WorkloadRecord"]
 
 _ACTIVE = (DeploymentStatus.IN_PROGRESS, DeploymentStatus.WAITING, DeploymentStatus.PENDING)
+REVISION_LABEL = "k8sedge.io/revision"
 
 
 class PodRecord:
-    __slots__ = ("name", "node", "requests", "result", "revision")
+    """One replica: its pod's name and the revision it runs (its state is the Pod's)."""
 
-    def __init__(self, name: str, revision: int, requests: dict[str, int]) -> None:
+    __slots__ = ("name", "revision")
+
+    def __init__(self, name: str, revision: int) -> None:
         self.name = name
         self.revision = revision
-        self.requests = requests
-        self.node: NodeRecord | None = None
-        self.result: ScheduleResult | None = None
 
 
 class WorkloadRecord:
@@ -88,7 +96,7 @@ class WorkloadRecord:
         self.pod_seq = 0
         self.deployment_id: str | None = None
         self.message: str | None = None
-        self.template: PodRequest | None = None
+        self.template: dict[str, Any] = {}
 
 
 class DeploymentRecord:
@@ -131,17 +139,39 @@ class DeploymentRecord:
 class WorkloadController:
     """Stores workloads and moves their pods toward the desired state."""
 
-    def __init__(
-        self, registry: NodeRegistry, scheduler: Scheduler, rollout_interval: float = 1.0
-    ) -> None:
-        self.registry = registry
-        self.scheduler = scheduler
+    def __init__(self, core: Cluster, rollout_interval: float = 1.0) -> None:
+        self.core = core
         self.rollout_interval = rollout_interval
         self.by_id: dict[str, WorkloadRecord] = {}
         self.by_key: dict[tuple[str, str], WorkloadRecord] = {}
         self.deployments: dict[str, DeploymentRecord] = {}
         self._active: set[str] = set()
         self._dirty: set[str] = set()
+        self._removing: set[tuple[str, str]] = set()  # pods this controller deletes itself
+
+    def clear(self) -> None:
+        self.by_id.clear()
+        self.by_key.clear()
+        self.deployments.clear()
+        self._active.clear()
+        self._dirty.clear()
+
+    # -- the pods' state, read from the cluster ------------------------------------------------
+
+    def node_of(self, workload: WorkloadRecord, pod: PodRecord) -> NodeRecord | None:
+        found = self.core.store.find("pods", pod.name, workload.namespace)
+        node = (found or {}).get("spec", {}).get("nodeName") if found else None
+        return self.core.nodes.by_name.get(node) if node else None
+
+    def reason_of(self, workload: WorkloadRecord, pod: PodRecord) -> str | None:
+        result = self.core.queue.results.get(f"{workload.namespace}/{pod.name}")
+        return None if result is None else result.message
+
+    def spread_selector(self, workload_id: str) -> LabelSelector | None:
+        workload = self.by_id.get(workload_id)
+        if workload is None:
+            return None
+        return LabelSelector(match_labels=((WORKLOAD_LABEL, workload.name),))
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -166,10 +196,10 @@ class WorkloadController:
         if not workload.deployed:
             return WorkloadStatus.CREATED, None
         deployment = self.deployments.get(workload.deployment_id or "")
-        pending = [p for p in workload.pods if p.node is None]
+        nodes = [(p, self.node_of(workload, p)) for p in workload.pods]
+        pending = [p for p, node in nodes if node is None]
         if pending:
-            result = pending[0].result
-            reason = result.message if result is not None else "waiting to be scheduled"
+            reason = self.reason_of(workload, pending[0]) or "waiting to be scheduled"
             return WorkloadStatus.PENDING, (
                 f"{len(pending)} of {workload.replicas} replicas cannot be placed: {reason}"
             )
@@ -179,22 +209,18 @@ class WorkloadController:
             )
             return status, deployment.message
         offline = sorted(
-            {
-                p.node.id
-                for p in workload.pods
-                if p.node and not self.registry.is_reachable(p.node, now)
-            }
+            {n.id for _, n in nodes if n is not None and not self.core.nodes.is_reachable(n, now)}
         )
         if offline:
             return WorkloadStatus.RUNNING, f"replicas on offline nodes: {', '.join(offline)}"
         return WorkloadStatus.RUNNING, None
 
     def ready_replicas(self, workload: WorkloadRecord, now: float) -> int:
-        return sum(
-            1
-            for p in workload.pods
-            if p.node is not None and self.registry.is_reachable(p.node, now)
-        )
+        nodes = (self.node_of(workload, p) for p in workload.pods)
+        return sum(1 for n in nodes if n is not None and self.core.nodes.is_reachable(n, now))
+
+    def placed_nodes(self, workload: WorkloadRecord) -> list[str]:
+        return sorted({n.id for p in workload.pods if (n := self.node_of(workload, p))})
 
     # -- commands ----------------------------------------------------------------------------
 
@@ -242,9 +268,8 @@ class WorkloadController:
             self._start(workload, workload.strategy, "update", now)
 
     def delete(self, workload: WorkloadRecord) -> None:
-        for pod in workload.pods:
-            self._release(pod, workload.namespace)
-        workload.pods.clear()
+        for pod in list(workload.pods):
+            self._remove(workload, pod)
         del self.by_id[workload.id]
         del self.by_key[(workload.namespace, workload.name)]
         self._active.discard(workload.deployment_id or "")
@@ -267,18 +292,26 @@ class WorkloadController:
         return self._start(workload, strategy, "deploy", now)
 
     def node_removed(self, node: NodeRecord) -> None:
-        """Pods on a deleted node are gone; their workloads get new replicas on reconcile."""
+        """A deleted node is no longer a target (its pods are deleted by the cluster)."""
         for workload in self.by_id.values():
-            kept = [p for p in workload.pods if p.node is not node]
-            for pod in workload.pods:
-                if pod.node is node:
-                    self._release(pod, workload.namespace)
-            if len(kept) != len(workload.pods):
-                workload.pods = kept
-                self._dirty.add(workload.id)
             if workload.target_nodes and node.id in workload.target_nodes:
                 workload.target_nodes = [i for i in workload.target_nodes if i != node.id]
                 self._refresh_template(workload)
+
+    def pod_deleted(self, pod: dict[str, Any]) -> None:
+        """A replica went away without this controller asking: it is replaced on reconcile."""
+        meta = pod.get("metadata") or {}
+        key = (str(meta.get("namespace")), str(meta.get("name")))
+        if key in self._removing:
+            return
+        for ref in meta.get("ownerReferences") or ():
+            workload = (
+                self.by_id.get(str(ref.get("uid"))) if ref.get("kind") == "Workload" else None
+            )
+            if workload is None:
+                continue
+            workload.pods = [p for p in workload.pods if p.name != key[1]]
+            self._dirty.add(workload.id)
 
     def node_returned(self) -> None:
         """A node is reachable again (or new): waiting or blocked rollouts retry now."""
@@ -308,25 +341,22 @@ class WorkloadController:
             workload = self.by_id.get(workload_id)
             if workload is not None and workload.deployed:
                 self._scale(workload, workload.revision)
-                self._retry_pending(workload)
 
     # -- internals ---------------------------------------------------------------------------
 
     def _refresh_template(self, workload: WorkloadRecord) -> None:
         names = None
         if workload.target_nodes is not None:
-            names = [
-                self.registry.by_id[i].name
-                for i in workload.target_nodes
-                if i in self.registry.by_id
-            ]
-        workload.template = pod_template(
-            workload.name,
-            workload.namespace,
-            workload.resources,
-            workload.placement,
-            names,
+            by_id = self.core.nodes.by_id
+            names = [by_id[i].name for i in workload.target_nodes if i in by_id]
+        workload.template = pod_document(
+            workload_id=workload.id,
+            name=workload.name,
+            namespace=workload.namespace,
             image=workload.image,
+            resources=workload.resources,
+            placement=workload.placement,
+            target_nodes=names,
         )
 
     def _start(
@@ -343,49 +373,41 @@ class WorkloadController:
         self._active.add(deployment.id)
         self._step(workload, deployment, now)
         if not deployment.target_nodes:
-            deployment.target_nodes = sorted({p.node.id for p in workload.pods if p.node})
+            deployment.target_nodes = self.placed_nodes(workload)
         deployment.next_step_at = now + self.rollout_interval
         if deployment.status not in _ACTIVE:
             self._active.discard(deployment.id)
         return deployment
 
-    def _place(self, workload: WorkloadRecord, pod: PodRecord) -> bool:
-        assert workload.template is not None
-        result = self.scheduler.schedule(workload.template)
-        result.pod = pod.name
-        pod.result = result
-        if result.selected_node is None:
-            return False
-        self.scheduler.bind(result, workload.template, key=f"{workload.namespace}/{pod.name}")
-        pod.node = self.registry.by_name[result.selected_node]
-        return True
-
-    def _release(self, pod: PodRecord, namespace: str) -> None:
-        if pod.node is not None:
-            self.scheduler.unbind(f"{namespace}/{pod.name}")
-        pod.node = None
+    def _remove(self, workload: WorkloadRecord, pod: PodRecord) -> None:
+        workload.pods.remove(pod)
+        key = (workload.namespace, pod.name)
+        self._removing.add(key)
+        try:
+            if self.core.store.find("pods", pod.name, workload.namespace) is not None:
+                self.core.delete("pods", pod.name, workload.namespace)
+        finally:
+            self._removing.discard(key)
 
     def _new_pod(self, workload: WorkloadRecord) -> PodRecord:
-        assert workload.template is not None
         workload.pod_seq += 1
         name = f"{workload.name}-{workload.revision}-{workload.pod_seq}"
-        pod = PodRecord(name, workload.revision, dict(workload.template.requests))
+        pod = PodRecord(name, workload.revision)
+        document = copy_object(workload.template)
+        document["metadata"]["name"] = name
+        document["metadata"]["labels"][REVISION_LABEL] = str(workload.revision)
         workload.pods.append(pod)
-        self._place(workload, pod)
+        self.core.create("pods", document)
         return pod
 
     def _outdated(self, workload: WorkloadRecord, pod: PodRecord, revision: int) -> bool:
         if pod.revision != revision:
             return True
         targets = workload.target_nodes
-        return targets is not None and pod.node is not None and pod.node.id not in targets
-
-    def _retry_pending(self, workload: WorkloadRecord) -> bool:
-        changed = False
-        for pod in workload.pods:
-            if pod.node is None:
-                changed |= self._place(workload, pod)
-        return changed
+        if targets is None:
+            return False
+        node = self.node_of(workload, pod)
+        return node is not None and node.id not in targets
 
     def _scale(self, workload: WorkloadRecord, revision: int) -> bool:
         """Add missing replicas at once; remove surplus ones (pending, then outdated, first)."""
@@ -397,56 +419,62 @@ class WorkloadController:
         if surplus > 0:
             order = sorted(
                 workload.pods,
-                key=lambda p: (p.node is not None, not self._outdated(workload, p, revision)),
+                key=lambda p: (
+                    self.node_of(workload, p) is not None,
+                    not self._outdated(workload, p, revision),
+                ),
             )
             for pod in order[:surplus]:
-                self._release(pod, workload.namespace)
-                workload.pods.remove(pod)
+                self._remove(workload, pod)
             changed = True
         return changed
 
     def _step(self, workload: WorkloadRecord, deployment: DeploymentRecord, now: float) -> bool:
         """One rollout batch; returns whether anything changed."""
-        registry = self.registry
-        registry.refresh(now, force=True)
+        nodes = self.core.nodes
+        nodes.refresh(now, force=True)
         revision = deployment.revision
-        changed = self._retry_pending(workload)
-        changed |= self._scale(workload, revision)
+        changed = self._scale(workload, revision)
         outdated = [p for p in workload.pods if self._outdated(workload, p, revision)]
-        reachable = [p for p in outdated if p.node is None or registry.is_reachable(p.node, now)]
-        reachable.sort(
-            key=lambda p: (
-                p.node is not None,
-                p.node is not None and registry.status_of(p.node, now) is not NodeStatus.ACTIVE,
-                p.node.name if p.node else "",
-            )
+        placed = {p.name: self.node_of(workload, p) for p in outdated}
+        reachable = [
+            p for p in outdated if (node := placed[p.name]) is None or nodes.is_reachable(node, now)
+        ]
+
+        def order(p: PodRecord) -> tuple[bool, bool, str]:
+            node = placed[p.name]
+            if node is None:
+                return (False, False, "")
+            return (True, nodes.status_of(node, now) != ACTIVE, node.name)
+
+        reachable.sort(key=order)
+        batch = (
+            reachable[: deployment.batch_size]
+            if deployment.strategy is DeployStrategy.ROLLING
+            else reachable
         )
-        if deployment.strategy is DeployStrategy.ROLLING:
-            batch = reachable[: deployment.batch_size]
-        else:
-            batch = reachable
         for old in batch:
-            self._release(old, workload.namespace)
-            workload.pods.remove(old)
+            self._remove(workload, old)
             self._new_pod(workload)
         if batch:
             deployment.batches_done += 1
             changed = True
+        current = {p.name: self.node_of(workload, p) for p in workload.pods}
         deployment.updated = sum(
             1
             for p in workload.pods
-            if p.node is not None and not self._outdated(workload, p, revision)
+            if current[p.name] is not None and not self._outdated(workload, p, revision)
         )
         left = [p for p in workload.pods if self._outdated(workload, p, revision)]
         deployment.waiting = sorted(
             {
-                p.node.id
+                node.id
                 for p in left
-                if p.node is not None and not registry.is_reachable(p.node, now)
+                if (node := current[p.name]) is not None and not nodes.is_reachable(node, now)
             }
         )
-        pending = [p for p in workload.pods if p.node is None]
-        if any(p.node is None or registry.is_reachable(p.node, now) for p in left):
+        pending = [p for p in workload.pods if current[p.name] is None]
+        if any((node := current[p.name]) is None or nodes.is_reachable(node, now) for p in left):
             deployment.status = DeploymentStatus.IN_PROGRESS
             deployment.message = f"{deployment.updated}/{workload.replicas} replicas updated"
         elif left:
@@ -456,8 +484,7 @@ class WorkloadController:
             )
         elif pending:
             deployment.status = DeploymentStatus.PENDING
-            result = pending[0].result
-            deployment.message = result.message if result is not None else None
+            deployment.message = self.reason_of(workload, pending[0])
         else:
             deployment.status = DeploymentStatus.COMPLETE
             deployment.message = f"{deployment.updated}/{workload.replicas} replicas updated"

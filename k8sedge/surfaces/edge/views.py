@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import BadRequestError
-from ..models.edge import (
+from ...errors import BadRequestError
+from ...memory.metrics import FIELDS, MetricsStore, Window
+from ...models.edge import (
     AggregatedMetrics,
     ContainerMetrics,
     MetricPoint,
@@ -20,8 +21,7 @@ from ..models.edge import (
     RecordResult,
     TokenValidation,
 )
-from ..timeutil import parse_duration, to_datetime
-from .metrics import FIELDS, MetricsStore, Window
+from ...timeutil import parse_duration, to_datetime
 
 __all__ = ["aggregate_view", "node_metrics_view", "record_samples", "token_validation", "window"]
 

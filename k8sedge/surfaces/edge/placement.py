@@ -1,4 +1,4 @@
-"""From an edge workload's spec to the pod the scheduler engine places.
+"""From an edge workload's spec to the Pod its replicas are.
 
 Constraints become one required node-selector term (requirements ANDed); the
 placement strategy becomes a preferred term (``edge-first``, ``cloud-first``) or a
@@ -11,23 +11,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
-from ..engine import NodeSelectorRequirement, NodeSelectorTerm, PodRequest, PreferredTerm
-from ..engine.types import LabelSelector
-from ..errors import BadRequestError
-from ..models.edge import (
+from ...errors import BadRequestError
+from ...models.edge import (
     Operator,
     Placement,
     PlacementStrategy,
     ResourceRequirements,
     WorkloadSpec,
 )
-from ..quantity import Quantity
-from .nodes import EDGE_TIER_LABEL, node_allocatable
+from .nodemap import resource_names
 
-__all__ = ["WORKLOAD_LABEL", "pod_requests", "pod_template", "validate_placement", "validate_spec"]
+__all__ = [
+    "EDGE_TIER_LABEL",
+    "WORKLOAD_LABEL",
+    "pod_document",
+    "validate_placement",
+    "validate_resources",
+    "validate_spec",
+]
 
 WORKLOAD_LABEL = "k8sedge.io/workload"
+EDGE_TIER_LABEL = "k8sedge.io/tier"
 
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _CLOUD = (EDGE_TIER_LABEL, "In", ("cloud",))
@@ -86,56 +92,87 @@ def validate_spec(spec: WorkloadSpec) -> None:
     validate_placement(spec.placement)
 
 
-def pod_requests(resources: ResourceRequirements) -> dict[str, int]:
-    """Scheduling requests in engine units; a missing request defaults to its limit."""
-    merged: dict[str, Quantity] = dict(resources.limits)
-    merged.update(resources.requests)
-    return {k: v for k, v in node_allocatable(merged).items() if v}
-
-
-def pod_template(
+def pod_document(
+    *,
+    workload_id: str,
     name: str,
     namespace: str,
+    image: str,
     resources: ResourceRequirements,
     placement: Placement,
     target_nodes: Sequence[str] | None = None,
-    image: str = "",
-) -> PodRequest:
-    """The pod the scheduler places for one replica."""
+) -> dict[str, Any]:
+    """The Pod template of a workload's replicas (every replica adds its name and revision).
+
+    Its node affinity is the placement: constraints ANDed in one required term, the strategy
+    a preferred (``edge-first``, ``cloud-first``) or required (``edge-only``, ``cloud-only``)
+    expression on ``k8sedge.io/tier``, and deploying to named nodes one ``metadata.name``
+    field term per node, ORed. The workload is the pod's controller, so PodTopologySpread's
+    system default constraints spread its replicas, as for a Deployment's.
+    """
     expressions = [
-        NodeSelectorRequirement(c.key, str(c.operator), tuple(c.values))
+        {"key": c.key, "operator": str(c.operator), "values": list(c.values)}
         for c in placement.constraints
     ]
-    preferred: tuple[PreferredTerm, ...] = ()
+    for expression in expressions:
+        if not expression["values"]:
+            del expression["values"]
+    affinity: dict[str, Any] = {}
     strategy = placement.strategy
     if strategy is PlacementStrategy.EDGE_ONLY:
-        expressions.append(NodeSelectorRequirement(*_EDGE))
+        expressions.append(_tier(_EDGE))
     elif strategy is PlacementStrategy.CLOUD_ONLY:
-        expressions.append(NodeSelectorRequirement(*_CLOUD))
+        expressions.append(_tier(_CLOUD))
     elif strategy in (PlacementStrategy.EDGE_FIRST, PlacementStrategy.CLOUD_FIRST):
         tier = _EDGE if strategy is PlacementStrategy.EDGE_FIRST else _CLOUD
-        term = NodeSelectorTerm(match_expressions=(NodeSelectorRequirement(*tier),))
-        preferred = (PreferredTerm(100, term),)
-    required: tuple[NodeSelectorTerm, ...] | None = None
+        affinity["preferredDuringSchedulingIgnoredDuringExecution"] = [
+            {"weight": 100, "preference": {"matchExpressions": [_tier(tier)]}}
+        ]
+    terms: list[dict[str, Any]] | None = None
     if target_nodes is not None:
-        required = tuple(
-            NodeSelectorTerm(
-                match_expressions=tuple(expressions),
-                match_fields=(NodeSelectorRequirement("metadata.name", "In", (node,)),),
-            )
+        terms = [
+            {
+                **({"matchExpressions": expressions} if expressions else {}),
+                "matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}],
+            }
             for node in target_nodes
-        )
+        ]
     elif expressions:
-        required = (NodeSelectorTerm(match_expressions=tuple(expressions)),)
-    labels = {WORKLOAD_LABEL: name}
-    return PodRequest(
-        name=name,
-        namespace=namespace,
-        requests=pod_requests(resources),
-        required_terms=required,
-        preferred_terms=preferred,
-        labels=labels,
-        images=(image,) if image else (),
-        # a workload's replicas are spread like a Deployment's (system default constraints)
-        default_spread_selector=LabelSelector(match_labels=tuple(labels.items())),
-    )
+        terms = [{"matchExpressions": expressions}]
+    if terms is not None:
+        affinity["requiredDuringSchedulingIgnoredDuringExecution"] = {"nodeSelectorTerms": terms}
+    container: dict[str, Any] = {"name": name, "image": image}
+    requirements = {
+        kind: {k: str(v) for k, v in resource_names(getattr(resources, kind)).items()}
+        for kind in ("requests", "limits")
+        if getattr(resources, kind)
+    }
+    if requirements:
+        container["resources"] = requirements
+    spec: dict[str, Any] = {"containers": [container]}
+    if affinity:
+        spec["affinity"] = {"nodeAffinity": affinity}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "namespace": namespace,
+            "labels": {WORKLOAD_LABEL: name},
+            "ownerReferences": [
+                {
+                    "apiVersion": "k8sedge.io/v1",
+                    "kind": "Workload",
+                    "name": name,
+                    "uid": workload_id,
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
+        },
+        "spec": spec,
+    }
+
+
+def _tier(requirement: tuple[str, str, tuple[str, ...]]) -> dict[str, Any]:
+    key, operator, values = requirement
+    return {"key": key, "operator": operator, "values": list(values)}

@@ -1,0 +1,481 @@
+"""The memory cluster: one clock, one lock, one store, one scheduler; every lens reads it.
+
+``Core`` owns the object store (uid, a ``resourceVersion`` that only grows — across
+``reset()`` too —, the event log behind every watch), the node set (compact records mirrored
+into the engine's node table), the scheduling queue, the Kubernetes workload controllers
+(Deployments, ReplicaSets, StatefulSets, Jobs), the edge rollout controller, the metrics
+store and the token service. The edge, simulator and Kubernetes lenses are views over it:
+an edge node is a Node, a workload's replicas are Pods, and every Pod is placed by the same
+queue under the same ``KubeSchedulerConfiguration``.
+
+Controllers run lazily: each operation first calls ``tick()``, which applies node liveness
+and every rollout step due at the clock's time. Nothing runs in the background, so a
+``ManualClock`` makes the whole cluster deterministic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from attrs import evolve
+
+from ..clock import Clock, SystemClock
+from ..engine import NodeTable, Scheduler
+from ..errors import BadRequestError, NotFoundError
+from ..kube.controllers import Controllers
+from ..kube.kinds import KINDS, kind_info
+from ..kube.snapshot import export_resources, fix_claim_ref, import_plan
+from ..kube.store import ADDED, DELETED, MODIFIED, ObjectStore, copy_object
+from ..kube.translate import pod_request
+from ..models.simulator import ANNOTATION_PREFIX, ResourcesForLoad
+from ..surfaces.simulator.config import (
+    SchedulerConfiguration,
+    config_from_dict,
+    config_to_dict,
+    with_defaults,
+)
+from ..timeutil import to_datetime
+from .metrics import MetricsStore
+from .nodes import NodeSet
+from .scheduling import SchedulingQueue, pod_key
+from .tokens import TokenService
+from .watch import watch_events
+from .workloads import WorkloadController
+
+__all__ = ["INITIAL_OBJECTS", "Cluster"]
+
+INITIAL_OBJECTS: list[tuple[str, dict[str, Any]]] = [
+    *[
+        ("namespaces", {"metadata": {"name": n}})
+        for n in ("default", "kube-system", "kube-public", "kube-node-lease")
+    ],
+    (
+        "priorityclasses",
+        {
+            "metadata": {"name": "system-cluster-critical"},
+            "value": 2000000000,
+            "description": "Used for system critical pods that must run in the "
+            "cluster, but can be moved to another node if necessary.",
+        },
+    ),
+    (
+        "priorityclasses",
+        {
+            "metadata": {"name": "system-node-critical"},
+            "value": 2000001000,
+            "description": "Used for system critical pods that must not be moved "
+            "from their current node.",
+        },
+    ),
+]
+_LEASES_NAMESPACE = "kube-node-lease"
+
+
+class Cluster:
+    """The one simulated cluster behind the memory backend."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        grace_period: float = 40.0,
+        rollout_interval: float = 1.0,
+        token_secret: bytes | str | None = None,
+        scheduler_config: SchedulerConfiguration | None = None,
+        seed: int = 0,
+        metrics_retention: float = 7 * 86400,
+    ) -> None:
+        if grace_period <= 0:
+            raise ValueError("grace_period must be positive")
+        if rollout_interval < 0:
+            raise ValueError("rollout_interval must not be negative")
+        self.clock = clock or SystemClock()
+        self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)
+        self.seed = seed
+        self._ticking = False
+        self.initial_config = with_defaults(scheduler_config or SchedulerConfiguration())
+        self.table = NodeTable()
+        self.nodes = NodeSet(self.table, grace_period)
+        self.store = ObjectStore(self.clock, collections_={"nodes": self.nodes})
+        self.nodes.store = self.store
+        self.scheduler = Scheduler(self.table, self.initial_config, seed=seed)
+        self._wire_scheduler()
+        self.queue = SchedulingQueue(self)
+        self.kube = Controllers(_Writer(self))
+        self.workloads = WorkloadController(self, rollout_interval)
+        self.metrics = MetricsStore(retention=metrics_retention)
+        self.tokens = TokenService(self.clock, token_secret)
+        for kind, obj in INITIAL_OBJECTS:
+            self.store.create(kind, copy_object(obj))
+
+    def _wire_scheduler(self) -> None:
+        state = self.scheduler.state
+        state.volumes = _StoreVolumes(self.store)
+        state.namespace_labels = self._namespace_labels
+        state.node_object = lambda name: copy_object(self.store.get("nodes", name))
+
+    def _namespace_labels(self, name: str) -> dict[str, str]:
+        namespace = self.store.find("namespaces", name)
+        return dict(((namespace or {}).get("metadata") or {}).get("labels") or {})
+
+    # -- time and controllers ----------------------------------------------------------------
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def tick(self) -> float:
+        """Bring liveness and controllers up to the clock; returns the time used. A change
+        that a controller makes does not run the controllers again (they are not re-entered)."""
+        now = self.clock.now()
+        if self._ticking:
+            return now
+        self._ticking = True
+        try:
+            if self.nodes.refresh(now):
+                self.nodes_changed()
+            self.workloads.reconcile(now)
+            self.queue.run()
+        finally:
+            self._ticking = False
+        return now
+
+    def nodes_changed(self) -> None:
+        """A node was added or came back: pending pods and waiting rollouts try again."""
+        self.queue.requeue_unschedulable()
+        self.workloads.node_returned()
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[float]:
+        """Hold the lock for a change; controllers run before it (not again inside it), the
+        queue after it, and watchers are woken when it is done."""
+        with self.changed:
+            version = self.store.version
+            outer = not self._ticking
+            now = self.tick()
+            self._ticking = True
+            try:
+                yield now
+                if outer:
+                    self.queue.run()
+            finally:
+                if outer:
+                    self._ticking = False
+                if self.store.version != version:
+                    self.changed.notify_all()
+
+    # -- configuration -----------------------------------------------------------------------
+
+    def config(self) -> dict[str, Any]:
+        return config_to_dict(self.scheduler.config)
+
+    def update_config(self, data: dict[str, Any]) -> None:
+        """Apply ``profiles`` and ``extenders`` of a configuration (the rest is ignored, as in
+        the real simulator); an invalid one is ``BadRequestError`` and changes nothing."""
+        given = config_from_dict(data)
+        with self.writing():
+            current = self.scheduler.config
+            candidate = with_defaults(
+                evolve(current, profiles=given.profiles, extenders=given.extenders)
+            )
+            self.scheduler.configure(candidate)  # raises before anything changes if invalid
+            self.queue.requeue_unschedulable()
+
+    def reset(self) -> None:
+        """Every object of every lens goes (nodes, pods, workloads, volumes, classes, other
+        namespaces, metrics), the configuration is the initial one again; the token signing
+        key and revocations stay, and ``resourceVersion`` keeps growing."""
+        with self.writing():
+            for plural in reversed(list(KINDS)):
+                for obj in list(self.store.items(plural)):
+                    meta = obj["metadata"]
+                    removed = self.store.delete(plural, meta["name"], meta.get("namespace"))
+                    if plural == "nodes":
+                        self.scheduler.remove_node(meta["name"])
+                    del removed
+            self.queue.clear()
+            self.workloads.clear()
+            self.metrics.clear()
+            self.scheduler = Scheduler(self.table, self.initial_config, seed=self.seed)
+            self._wire_scheduler()
+            for kind, obj in INITIAL_OBJECTS:
+                self.store.create(kind, copy_object(obj))
+
+    # -- objects (the Kubernetes lens) -------------------------------------------------------
+
+    def get(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+        with self.lock:
+            self.tick()
+            plural = kind_info(kind).plural
+            return self.present(plural, self.store.get(plural, name, namespace), results=True)
+
+    def list(
+        self, kind: str, namespace: str | None = None, *, results: bool = False
+    ) -> list[dict[str, Any]]:
+        plural = kind_info(kind).plural
+        with self.lock:
+            self.tick()
+            return [self.present(plural, o, results) for o in self.store.items(plural, namespace)]
+
+    def create(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
+        return self._write(kind, obj, "create")
+
+    def apply(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
+        return self._write(kind, obj, "apply")
+
+    def update(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
+        return self._write(kind, obj, "update")
+
+    def delete(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+        """Delete; an object with finalizers only gets a ``deletionTimestamp`` and goes when
+        its last finalizer is removed, as in Kubernetes."""
+        plural = kind_info(kind).plural
+        with self.writing():
+            current = self.store.get(plural, name, namespace)
+            if current["metadata"].get("finalizers"):
+                if current["metadata"].get("deletionTimestamp"):
+                    return self.present(plural, current, results=True)
+                marked = copy_object(current)
+                marked["metadata"]["deletionTimestamp"] = self._timestamp()
+                stored = self.store.update(plural, marked, check_version=False)
+                return self.present(plural, stored, results=True)
+            obj = self.store.delete(plural, name, namespace)
+            self.after(plural, DELETED, obj)
+            return copy_object(obj)
+
+    def ensure_namespace(self, name: str) -> None:
+        """Create a namespace if it does not exist (a lens that names one uses it)."""
+        if self.store.find("namespaces", name) is None:
+            self.create("namespaces", {"metadata": {"name": name}})
+
+    def _timestamp(self) -> str:
+        return to_datetime(int(self.clock.now())).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def _write(self, kind: str, obj: dict[str, Any], how: str) -> dict[str, Any]:
+        plural = kind_info(kind).plural
+        if not isinstance(obj, dict):
+            info = kind_info(kind)
+            raise BadRequestError(f"a {info.kind} must be a JSON object", {"body": "not an object"})
+        obj = copy_object(obj)
+        with self.writing():
+            self._admit(plural, obj)
+            existed = None
+            if how != "create":
+                metadata = obj.get("metadata") or {}
+                name = metadata.get("name")
+                if isinstance(name, str):
+                    existed = self.store.find(plural, name, metadata.get("namespace"))
+            if existed is not None:
+                deleting = existed["metadata"].get("deletionTimestamp")
+                if deleting:  # the deletion stands; clients only remove finalizers
+                    obj["metadata"]["deletionTimestamp"] = deleting
+                    if not obj["metadata"].get("finalizers"):
+                        name = str(obj["metadata"]["name"])
+                        namespace = obj["metadata"].get("namespace")
+                        self.store.update(plural, obj, check_version=how == "update")
+                        removed = self.store.delete(plural, name, namespace)
+                        self.after(plural, DELETED, removed)
+                        return copy_object(removed)
+            if existed is not None and plural == "pods":
+                self.queue.forget(pod_key(existed))
+            stored = getattr(self.store, how)(plural, obj)
+            self.after(plural, MODIFIED if existed is not None else ADDED, stored)
+            self.queue.run()
+            current = self.store.find(
+                plural, stored["metadata"]["name"], stored["metadata"].get("namespace")
+            )
+            return self.present(plural, current or stored, results=True)
+
+    def _admit(self, plural: str, obj: dict[str, Any]) -> None:
+        """What admission does on create: a pod's priority from its PriorityClass."""
+        if plural != "pods":
+            return
+        spec = obj.setdefault("spec", {})
+        if not isinstance(spec, dict):
+            raise BadRequestError("spec must be an object", {"spec": "not an object"})
+        class_name = spec.get("priorityClassName")
+        if class_name:
+            pc = self.store.find("priorityclasses", class_name)
+            if pc is None:
+                raise NotFoundError(
+                    f"no PriorityClass with name {class_name} was found",
+                    {"spec.priorityClassName": class_name},
+                )
+            spec["priority"] = int(pc.get("value", 0))
+        elif spec.get("priority") is None:
+            default = next(
+                (pc for pc in self.store.items("priorityclasses") if pc.get("globalDefault")), None
+            )
+            spec["priority"] = int(default.get("value", 0)) if default else 0
+        spec.setdefault("schedulerName", "default-scheduler")
+
+    # -- reactions ---------------------------------------------------------------------------
+
+    def after(self, plural: str, event: str, obj: dict[str, Any], *, schedule: bool = True) -> None:
+        """What follows a change: the scheduler's tables, the queue, the controllers."""
+        if plural == "nodes":
+            self._node_changed(event, obj)
+        elif plural == "pods":
+            self._pod_changed(event, obj)
+        elif plural == "leases" and event != DELETED:
+            self._lease_renewed(obj)
+        self.kube.changed(plural, event, obj)
+        if plural == "pods" and event == DELETED:
+            self.workloads.pod_deleted(obj)
+        if schedule:
+            self.queue.run()
+
+    def _node_changed(self, event: str, node: dict[str, Any]) -> None:
+        name = node["metadata"]["name"]
+        if event == DELETED:
+            self.node_removed(name)
+        else:
+            self.nodes_changed()
+
+    def node_removed(self, name: str) -> None:
+        """A node is gone: the pods bound to it go too (pod GC), and their controllers
+        replace them."""
+        self.scheduler.remove_node(name)
+        for pod in list(self.store.items("pods")):
+            if (pod.get("spec") or {}).get("nodeName") == name:
+                meta = pod["metadata"]
+                self.queue.forget(pod_key(pod))
+                removed = self.store.delete("pods", meta["name"], meta.get("namespace"))
+                self.after("pods", DELETED, removed, schedule=False)
+        self.queue.requeue_unschedulable()
+
+    def _pod_changed(self, event: str, pod: dict[str, Any]) -> None:
+        key = pod_key(pod)
+        if event == DELETED:
+            self.queue.forget(key)
+            self.queue.requeue_unschedulable()
+            return
+        node = (pod.get("spec") or {}).get("nodeName")
+        if node:
+            if node in self.table.row_of:
+                request = pod_request(pod, default_spread=self.queue.default_spread(pod))
+                self.scheduler.assume(node, request, key)
+            self.queue.placed(key)
+        else:
+            self.queue.add(key, pod)
+
+    def pod_bound(self, pod: dict[str, Any]) -> None:
+        """The scheduler bound a pod: its controller sees it ready."""
+        self.kube.changed("pods", MODIFIED, pod)
+
+    def _lease_renewed(self, lease: dict[str, Any]) -> None:
+        """A kubelet's heartbeat: a Lease in ``kube-node-lease`` named after its node."""
+        meta = lease.get("metadata") or {}
+        if meta.get("namespace") != _LEASES_NAMESPACE:
+            return
+        record = self.nodes.by_name.get(str(meta.get("name")))
+        renewed = (lease.get("spec") or {}).get("renewTime")
+        if record is None or not isinstance(renewed, str):
+            return
+        from ..surfaces.edge.nodemap import _epoch
+
+        when = _epoch(renewed)
+        if when is not None and self.nodes.heartbeat(record, when):
+            self.nodes_changed()
+
+    # -- presentation ------------------------------------------------------------------------
+
+    def present(self, plural: str, obj: dict[str, Any], results: bool) -> dict[str, Any]:
+        """An object as clients read it: pods with their result annotations."""
+        out = copy_object(obj)
+        if plural == "pods" and results:
+            result = self.queue.results.get(pod_key(out))
+            if result is not None:
+                annotations = out["metadata"].setdefault("annotations", {})
+                annotations.update(result.annotations(ANNOTATION_PREFIX))
+        return out
+
+    # -- export / import ---------------------------------------------------------------------
+
+    def export(self) -> ResourcesForLoad:
+        with self.lock:
+            self.tick()
+            return export_resources(
+                lambda kind: [copy_object(o) for o in self.store.items(kind)], self.config()
+            )
+
+    def import_(self, resources: ResourcesForLoad) -> None:
+        """Apply resources in the real simulator's order; bound pods stay bound."""
+        with self.writing():
+            if resources.scheduler_config is not None:
+                self.update_config(resources.scheduler_config)
+            claim_uids: dict[str, str] = {}
+            for plural, obj in import_plan(resources):
+                name = obj["metadata"].get("name", "")
+                if plural == "pods":
+                    self._admit(plural, obj)
+                if plural == "persistentvolumes":
+                    fix_claim_ref(obj, claim_uids)
+                existed = self.store.find(plural, name, obj["metadata"].get("namespace"))
+                if existed is not None and plural == "pods":
+                    self.queue.forget(pod_key(existed))
+                stored = self.store.apply(plural, obj)
+                if plural == "persistentvolumeclaims":
+                    namespace = stored["metadata"]["namespace"]
+                    claim_uids[f"{namespace}/{name}"] = stored["metadata"]["uid"]
+                self.after(
+                    plural, MODIFIED if existed is not None else ADDED, stored, schedule=False
+                )
+
+    # -- watch -------------------------------------------------------------------------------
+
+    def watch(
+        self,
+        versions: dict[str, str | None] | None = None,
+        *,
+        timeout: float | None = None,
+        kinds: set[str] | None = None,
+        heartbeat: float | None = None,
+    ) -> Iterator[tuple[str, str, dict[str, Any]] | None]:
+        """``(plural, event type, object)``: see ``memory.watch.watch_events``."""
+        return watch_events(self, versions, timeout=timeout, kinds=kinds, heartbeat=heartbeat)
+
+
+class _StoreVolumes:
+    """The scheduler's ``VolumeSource``, read from the object store."""
+
+    def __init__(self, store: ObjectStore) -> None:
+        self.store = store
+
+    def claim(self, namespace: str, name: str) -> dict[str, Any] | None:
+        return self.store.find("persistentvolumeclaims", name, namespace)
+
+    def volume(self, name: str) -> dict[str, Any] | None:
+        return self.store.find("persistentvolumes", name)
+
+    def storage_class(self, name: str) -> dict[str, Any] | None:
+        return self.store.find("storageclasses", name)
+
+    def volumes(self) -> list[dict[str, Any]]:
+        return list(self.store.items("persistentvolumes"))
+
+
+class _Writer:
+    """The cluster's object operations, for the Kubernetes workload controllers."""
+
+    def __init__(self, core: Cluster) -> None:
+        self.core = core
+
+    def find(self, plural: str, name: str, namespace: str | None) -> dict[str, Any] | None:
+        return self.core.store.find(plural, name, namespace)
+
+    def items(self, plural: str, namespace: str | None) -> list[dict[str, Any]]:
+        return list(self.core.store.items(plural, namespace))
+
+    def create(self, plural: str, obj: dict[str, Any]) -> dict[str, Any]:
+        return self.core.create(plural, obj)
+
+    def update(self, plural: str, obj: dict[str, Any]) -> dict[str, Any]:
+        return self.core.update(plural, obj)
+
+    def delete(self, plural: str, name: str, namespace: str | None) -> None:
+        if self.core.store.find(plural, name, namespace) is not None:
+            self.core.delete(plural, name, namespace)
