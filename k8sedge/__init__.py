@@ -11,10 +11,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._client import AsyncClient, Client, connect, connect_async
 from ._version import __version__
-from .client import Client, connect
 from .clock import Clock, ManualClock, SystemClock
-from .edge import EdgeAPI
 from .errors import (
     BadRequestError,
     ConflictError,
@@ -29,7 +28,9 @@ from .errors import (
     UnauthorizedError,
     UnsupportedError,
 )
-from .models.edge import (
+from .quantity import Quantity, QuantityFormat, parse_quantity
+from .surfaces.edge.api import EdgeAPI
+from .surfaces.edge.models import (
     AggregatedMetrics,
     ContainerMetrics,
     Deployment,
@@ -65,21 +66,19 @@ from .models.edge import (
     WorkloadType,
     WorkloadUpdate,
 )
-from .quantity import Quantity, QuantityFormat, parse_quantity
+from .surfaces.simulator.api import SimulatorAPI
+from .surfaces.simulator.config import SchedulerConfiguration, default_configuration
+from .surfaces.simulator.models import KubeObject, ResourcesForLoad, SchedulingResult, WatchEvent
 
 if TYPE_CHECKING:
-    from .aio import AsyncClient, connect_async
     from .backends.http import AsyncHttpBackend, HttpBackend, RetryPolicy
     from .backends.kubernetes import KubernetesBackend
     from .backends.memory import MemoryBackend
     from .engine import Scheduler, ScheduleResult
     from .memory import Cluster
-    from .surfaces.simulator.config import SchedulerConfiguration, default_configuration
 
 # Heavier parts (numpy, the engine) load on first use, so `import k8sedge` stays light.
 _LAZY = {
-    "AsyncClient": "k8sedge.aio",
-    "connect_async": "k8sedge.aio",
     "HttpBackend": "k8sedge.backends.http",
     "AsyncHttpBackend": "k8sedge.backends.http",
     "RetryPolicy": "k8sedge.backends.http",
@@ -87,8 +86,6 @@ _LAZY = {
     "MemoryBackend": "k8sedge.backends.memory",
     "Cluster": "k8sedge.memory",
     "Scheduler": "k8sedge.engine",
-    "SchedulerConfiguration": "k8sedge.surfaces.simulator.config",
-    "default_configuration": "k8sedge.surfaces.simulator.config",
     "ScheduleResult": "k8sedge.engine",
 }
 
@@ -122,6 +119,7 @@ __all__ = [
     "InternalError",
     "IssuedToken",
     "K8sEdgeError",
+    "KubeObject",
     "KubernetesBackend",
     "ManualClock",
     "MemoryBackend",
@@ -147,17 +145,21 @@ __all__ = [
     "RateLimitedError",
     "RecordResult",
     "ResourceRequirements",
+    "ResourcesForLoad",
     "RetryPolicy",
     "ScheduleResult",
     "Scheduler",
     "SchedulerConfiguration",
+    "SchedulingResult",
     "ServiceUnavailableError",
+    "SimulatorAPI",
     "SystemClock",
     "TokenRequest",
     "TokenValidation",
     "TransportError",
     "UnauthorizedError",
     "UnsupportedError",
+    "WatchEvent",
     "Workload",
     "WorkloadSpec",
     "WorkloadStatus",

@@ -49,7 +49,7 @@ def _serve(args: argparse.Namespace) -> int:
         # Kubernetes clients send credentials only over TLS (clientcmd): without TLS the
         # facade, like the real simulator's API server, asks for none.
         kube_token = app.state.admin_token if args.certfile else None
-        kube_app = create_kube_app(app.state.backend.simulator.service, token=kube_token)
+        kube_app = create_kube_app(app.state.backend.cluster, token=kube_token)
         servers.append(
             uvicorn.Server(
                 uvicorn.Config(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .client import connect
+from ._client import connect
 from .clock import ManualClock
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from .client import Client, connect
+from ._client import Client, connect
 from .errors import BadRequestError, UnsupportedError
 
 __all__ = ["create_cluster", "delete_cluster", "docker_available", "list_clusters"]

@@ -4,16 +4,33 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Generic, TypeVar
+
+from attrs import frozen
 
 from .errors import BadRequestError
-from .models.edge import Page, Pagination
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "check_page", "paginate"]
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Page", "Pagination", "check_page", "page_of", "paginate"]
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 T = TypeVar("T")
+
+
+@frozen(kw_only=True)
+class Pagination:
+    total: int
+    page: int
+    limit: int
+    pages: int
+
+
+@frozen
+class Page(Generic[T]):
+    """One page of a collection, with the documented ``pagination`` metadata."""
+
+    items: list[T]
+    pagination: Pagination
 
 
 def check_page(page: object, limit: object) -> tuple[int, int]:

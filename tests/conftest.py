@@ -81,7 +81,7 @@ def _kubernetes(
     from k8sedge.kubeapi import create_kube_app, write_kubeconfig
 
     switch, url = request.getfixturevalue("socket_server")
-    switch.app = create_kube_app(memory_backend.simulator.service)
+    switch.app = create_kube_app(memory_backend.cluster)
     config = write_kubeconfig(tmp_path / "kubeconfig", url)
     with k8sedge.connect(
         "kubernetes://k8sedge", kubeconfig=str(config), allow_reset=True, clock=clock

@@ -7,9 +7,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..errors import UnsupportedError
-from .base import AsyncEdgeBackend, Backend, EdgeBackend
+from .base import Backend
 
-__all__ = ["AsyncEdgeBackend", "Backend", "EdgeBackend", "open_backend"]
+__all__ = ["Backend", "open_backend"]
 
 # scheme -> (module, factory, extra that installs its dependencies)
 _SCHEMES: dict[str, tuple[str, str, str]] = {

@@ -1,171 +1,25 @@
-"""The backend protocols: the minimal typed operations of each surface.
+"""What a backend is: the service of each surface, and a way to release resources.
 
-A backend implements them with models in and models out, and raises the errors of
-``k8sedge.errors``. The client is a thin layer over these, so a new backend plugs in
-without touching it.
+Each surface's service protocol (``k8sedge/surfaces/<name>/service.py``) lists its
+operations with models in and models out; a backend implements them and raises the errors
+of ``k8sedge.errors``. The facades and the server only ever call ``service(name)``, so a new
+backend plugs in without touching them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
-from ..models.edge import (
-    AggregatedMetrics,
-    Deployment,
-    DeployRequest,
-    DeployResult,
-    Health,
-    IssuedToken,
-    MetricsSample,
-    Node,
-    NodeMetrics,
-    NodeRegistration,
-    NodeStatusUpdate,
-    OperationResult,
-    Page,
-    RecordResult,
-    TokenRequest,
-    TokenValidation,
-    Workload,
-    WorkloadSpec,
-    WorkloadUpdate,
-)
-from ..models.simulator import ResourcesForLoad, WatchEvent
-
-__all__ = ["AsyncEdgeBackend", "Backend", "EdgeBackend", "SimulatorBackend"]
-
-
-class EdgeBackend(Protocol):
-    """The edge orchestrator surface."""
-
-    def health(self) -> Health: ...
-
-    def register_node(self, request: NodeRegistration) -> Node: ...
-
-    def list_nodes(self, page: int, limit: int) -> Page[Node]: ...
-
-    def get_node(self, node_id: str) -> Node: ...
-
-    def update_node_status(self, node_id: str, update: NodeStatusUpdate) -> Node: ...
-
-    def delete_node(self, node_id: str) -> OperationResult: ...
-
-    def create_workload(self, spec: WorkloadSpec) -> Workload: ...
-
-    def list_workloads(
-        self, page: int, limit: int, namespace: str | None, status: str | None
-    ) -> Page[Workload]: ...
-
-    def get_workload(self, workload_id: str) -> Workload: ...
-
-    def update_workload(self, workload_id: str, update: WorkloadUpdate) -> Workload: ...
-
-    def delete_workload(self, workload_id: str) -> OperationResult: ...
-
-    def deploy_workload(self, workload_id: str, request: DeployRequest) -> DeployResult: ...
-
-    def get_deployment(self, workload_id: str, deployment_id: str) -> Deployment: ...
-
-    def record_metrics(self, node_id: str, samples: Sequence[MetricsSample]) -> RecordResult: ...
-
-    def node_metrics(self, node_id: str, timeframe: str, resolution: str) -> NodeMetrics: ...
-
-    def all_metrics(self, timeframe: str, resolution: str) -> AggregatedMetrics: ...
-
-    def generate_token(self, request: TokenRequest) -> IssuedToken: ...
-
-    def validate_token(self, token: str) -> TokenValidation: ...
-
-    def revoke_token(self, token: str) -> OperationResult: ...
-
-    def issue_admin_token(self, expiration: str) -> IssuedToken: ...
-
-
-class AsyncEdgeBackend(Protocol):
-    """The edge surface for asyncio code (same operations, awaitable)."""
-
-    async def health(self) -> Health: ...
-
-    async def register_node(self, request: NodeRegistration) -> Node: ...
-
-    async def list_nodes(self, page: int, limit: int) -> Page[Node]: ...
-
-    async def get_node(self, node_id: str) -> Node: ...
-
-    async def update_node_status(self, node_id: str, update: NodeStatusUpdate) -> Node: ...
-
-    async def delete_node(self, node_id: str) -> OperationResult: ...
-
-    async def create_workload(self, spec: WorkloadSpec) -> Workload: ...
-
-    async def list_workloads(
-        self, page: int, limit: int, namespace: str | None, status: str | None
-    ) -> Page[Workload]: ...
-
-    async def get_workload(self, workload_id: str) -> Workload: ...
-
-    async def update_workload(self, workload_id: str, update: WorkloadUpdate) -> Workload: ...
-
-    async def delete_workload(self, workload_id: str) -> OperationResult: ...
-
-    async def deploy_workload(self, workload_id: str, request: DeployRequest) -> DeployResult: ...
-
-    async def get_deployment(self, workload_id: str, deployment_id: str) -> Deployment: ...
-
-    async def record_metrics(
-        self, node_id: str, samples: Sequence[MetricsSample]
-    ) -> RecordResult: ...
-
-    async def node_metrics(self, node_id: str, timeframe: str, resolution: str) -> NodeMetrics: ...
-
-    async def all_metrics(self, timeframe: str, resolution: str) -> AggregatedMetrics: ...
-
-    async def generate_token(self, request: TokenRequest) -> IssuedToken: ...
-
-    async def validate_token(self, token: str) -> TokenValidation: ...
-
-    async def revoke_token(self, token: str) -> OperationResult: ...
-
-    async def issue_admin_token(self, expiration: str) -> IssuedToken: ...
-
-
-class SimulatorBackend(Protocol):
-    """The scheduler-simulator surface. Objects are Kubernetes JSON documents; kinds are
-    plurals (``pods``, ``nodes``, ``persistentvolumes``, …)."""
-
-    def get_config(self) -> dict[str, Any]: ...
-
-    def update_config(self, config: dict[str, Any]) -> None: ...
-
-    def reset(self) -> None: ...
-
-    def export(self) -> ResourcesForLoad: ...
-
-    def import_(self, resources: ResourcesForLoad) -> None: ...
-
-    def watch(
-        self, versions: dict[str, str | None], timeout: float | None
-    ) -> Iterator[WatchEvent]: ...
-
-    def create(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]: ...
-
-    def apply(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]: ...
-
-    def get(self, kind: str, name: str, namespace: str | None) -> dict[str, Any]: ...
-
-    def list(self, kind: str, namespace: str | None, results: bool) -> list[dict[str, Any]]: ...
-
-    def delete(self, kind: str, name: str, namespace: str | None) -> dict[str, Any]: ...
+__all__ = ["Backend"]
 
 
 class Backend(Protocol):
-    """A backend: one object per surface, and a way to release resources."""
+    """A backend: one service object per surface."""
 
-    @property
-    def edge(self) -> EdgeBackend: ...
+    #: whether its calls do I/O (the server and the async client then run them in threads)
+    blocking: bool
 
-    @property
-    def simulator(self) -> SimulatorBackend: ...
+    def service(self, name: str) -> Any:
+        """The implementation of surface ``name``'s service protocol."""
 
     def close(self) -> None: ...

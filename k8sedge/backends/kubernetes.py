@@ -1,29 +1,20 @@
 """The kubernetes backend: a real cluster (or k8sedge's Kubernetes API facade) through the
 official ``kubernetes`` client, used for configuration and transport only; JSON is read raw
-and handled as k8sedge's own documents.
-
-The simulator surface maps onto the cluster's objects. k8sedge's engine runs as a secondary
-scheduler named ``k8sedge-scheduler``: pods created through this backend without a
-``schedulerName`` get that name, and the backend schedules them with the engine against
-the cluster's nodes and pods, binds them through the Binding API and writes the results
-as the simulator's annotations. The scheduler configuration lives in the ConfigMap
-``k8sedge-scheduler-config`` in ``kube-system``. See ``docs/backends/kubernetes.md``.
+and handled as k8sedge's own documents. Each surface's mapping onto the cluster lives in its
+folder (``k8sedge/surfaces/<name>/kubernetes.py``); see ``docs/backends/kubernetes.md``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import queue
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 
-from ..clock import Clock
-from ..engine import NodeTable, Scheduler
+from .._wire import load
+from ..clock import Clock, SystemClock
 from ..errors import (
     BadRequestError,
     ConflictError,
@@ -36,21 +27,10 @@ from ..errors import (
     UnauthorizedError,
     UnsupportedError,
 )
-from ..kube.kinds import SIMULATOR_KINDS, KindInfo, kind_info
-from ..kube.snapshot import export_resources, fix_claim_ref, import_plan, strip_results
-from ..kube.translate import pod_request, sync_node, unschedulable_status
-from ..memory.nodes import UNREACHABLE
-from ..models.simulator import ANNOTATION_PREFIX, KubeObject, ResourcesForLoad, WatchEvent
-from ..surfaces.simulator.config import (
-    config_from_dict,
-    config_to_dict,
-    default_configuration,
-    with_defaults,
-)
-from .kubernetes_edge import KubernetesEdge
-from .kubernetes_workloads import KubernetesWorkloads
+from ..kube.kinds import KindInfo
+from ..surfaces import get_surface
 
-__all__ = ["SCHEDULER_NAME", "KubernetesBackend"]
+__all__ = ["CONFIG_MAP", "SCHEDULER_NAME", "KubeRest", "KubernetesBackend", "kube_path"]
 
 SCHEDULER_NAME = "k8sedge-scheduler"
 CONFIG_MAP = ("kube-system", "k8sedge-scheduler-config")
@@ -66,7 +46,7 @@ _ERRORS: dict[int, type[K8sEdgeError]] = {
 _STRIP = ("uid", "resourceVersion", "managedFields", "creationTimestamp", "generation", "selfLink")
 
 
-def _path(
+def kube_path(
     info: KindInfo, namespace: str | None = None, name: str | None = None, sub: str | None = None
 ) -> str:
     group_version = info.api_version
@@ -143,314 +123,11 @@ class KubeRest:
         response.response.release_conn()
 
 
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-class KubernetesSimulator:
-    """The simulator surface on a cluster, with k8sedge's engine as a secondary scheduler."""
-
-    def __init__(self, rest: KubeRest, *, allow_reset: bool = False, seed: int = 0) -> None:
-        self.rest = rest
-        self.allow_reset = allow_reset
-        self.seed = seed
-        self.lock = threading.RLock()
-        self.unreachable: Any = lambda: set()  # names of nodes to taint unreachable
-
-    # -- configuration -----------------------------------------------------------------------
-
-    def _config(self) -> Any:
-        namespace, name = CONFIG_MAP
-        try:
-            cm = self.rest.request("GET", f"/api/v1/namespaces/{namespace}/configmaps/{name}")
-        except NotFoundError:
-            return default_configuration()
-        return with_defaults(config_from_dict(orjson.loads((cm.get("data") or {})["config.json"])))
-
-    def get_config(self) -> dict[str, Any]:
-        return config_to_dict(self._config())
-
-    def update_config(self, config: dict[str, Any]) -> None:
-        from attrs import evolve
-
-        given = config_from_dict(config)
-        candidate = with_defaults(
-            evolve(self._config(), profiles=given.profiles, extenders=given.extenders)
-        )
-        Scheduler(NodeTable(), candidate)  # validates; raises BadRequestError
-        self._write_config(candidate)
-        self._schedule_pending()
-
-    def _write_config(self, config: Any) -> None:
-        namespace, name = CONFIG_MAP
-        body = {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": name, "namespace": namespace},
-            "data": {"config.json": orjson.dumps(config_to_dict(config)).decode()},
-        }
-        path = f"/api/v1/namespaces/{namespace}/configmaps"
-        try:
-            self.rest.request("PUT", f"{path}/{name}", body)
-        except NotFoundError:
-            self.rest.request("POST", path, body)
-
-    # -- objects -----------------------------------------------------------------------------
-
-    def get(self, kind: str, name: str, namespace: str | None) -> dict[str, Any]:
-        info = kind_info(kind)
-        obj: dict[str, Any] = self.rest.request("GET", _path(info, namespace, name))
-        return obj
-
-    def list(self, kind: str, namespace: str | None, results: bool) -> list[dict[str, Any]]:
-        info = kind_info(kind)
-        items: list[dict[str, Any]] = self.rest.request("GET", _path(info, namespace))["items"]
-        for item in items:
-            item.setdefault("apiVersion", info.api_version)
-            item.setdefault("kind", info.kind)
-        return items if results or info.plural != "pods" else [strip_results(i) for i in items]
-
-    def _prepare(self, info: KindInfo, obj: dict[str, Any]) -> dict[str, Any]:
-        obj = orjson.loads(orjson.dumps(obj))
-        if not isinstance(obj, dict) or not isinstance(obj.get("metadata", {}), dict):
-            raise BadRequestError(f"a {info.kind} must be a JSON object", {"body": "invalid"})
-        obj.setdefault("apiVersion", info.api_version)
-        obj.setdefault("kind", info.kind)
-        if info.plural == "pods":
-            spec = obj.setdefault("spec", {})
-            if not spec.get("nodeName"):
-                spec.setdefault("schedulerName", SCHEDULER_NAME)
-        return obj
-
-    def _namespace(self, info: KindInfo, obj: dict[str, Any]) -> str | None:
-        if not info.namespaced:
-            return None
-        return str((obj.get("metadata") or {}).get("namespace") or "default")
-
-    def create(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
-        info = kind_info(kind)
-        obj = self._prepare(info, obj)
-        namespace = self._namespace(info, obj)
-        created = self.rest.request("POST", _path(info, namespace), obj)
-        return self._settle(info, created)
-
-    def apply(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
-        info = kind_info(kind)
-        obj = self._prepare(info, obj)
-        namespace = self._namespace(info, obj)
-        name = str((obj.get("metadata") or {}).get("name") or "")
-        try:
-            current = self.rest.request("GET", _path(info, namespace, name))
-        except NotFoundError:
-            return self.create(kind, obj)
-        obj["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-        updated = self.rest.request("PUT", _path(info, namespace, name), obj)
-        return self._settle(info, updated)
-
-    def _settle(self, info: KindInfo, obj: dict[str, Any]) -> dict[str, Any]:
-        """Schedule what the change made schedulable, then read the object back."""
-        if info.plural in ("pods", "nodes"):
-            self._schedule_pending()
-            meta = obj["metadata"]
-            fresh: dict[str, Any] = self.rest.request(
-                "GET", _path(info, meta.get("namespace"), meta["name"])
-            )
-            return fresh
-        return obj
-
-    def delete(self, kind: str, name: str, namespace: str | None) -> dict[str, Any]:
-        info = kind_info(kind)
-        deleted: dict[str, Any] = self.rest.request("DELETE", _path(info, namespace, name))
-        if info.plural == "pods":
-            self._schedule_pending()
-        return deleted
-
-    # -- scheduling --------------------------------------------------------------------------
-
-    def _schedule_pending(self) -> None:
-        with self.lock:
-            pods = self.rest.request("GET", "/api/v1/pods")["items"]
-            pending = [
-                p
-                for p in pods
-                if not (p.get("spec") or {}).get("nodeName")
-                and (p.get("spec") or {}).get("schedulerName") == SCHEDULER_NAME
-            ]
-            if not pending:
-                return
-            table = NodeTable()
-            scheduler = Scheduler(table, self._config(), seed=self.seed)
-            offline = self.unreachable()
-            for node in self.rest.request("GET", "/api/v1/nodes")["items"]:
-                row = sync_node(table, node)
-                if node["metadata"]["name"] in offline:
-                    table.set_taints(row, [*table.taints[row], UNREACHABLE])
-            for pod in pods:
-                node_name = (pod.get("spec") or {}).get("nodeName")
-                if node_name and node_name in table.row_of:
-                    meta = pod["metadata"]
-                    scheduler.assume(
-                        node_name, pod_request(pod), f"{meta['namespace']}/{meta['name']}"
-                    )
-            pending.sort(key=lambda p: -int((p.get("spec") or {}).get("priority") or 0))
-            for pod in pending:
-                self._schedule_one(scheduler, pod)
-
-    def _schedule_one(self, scheduler: Scheduler, pod: dict[str, Any]) -> None:
-        meta = pod["metadata"]
-        namespace, name = meta["namespace"], meta["name"]
-        request = pod_request(pod)
-        result = scheduler.schedule(request)
-        if result.selected_node is None and result.victims:
-            for victim in result.victims:
-                victim_namespace, victim_name = victim.split("/", 1)
-                self.rest.request(
-                    "DELETE", f"/api/v1/namespaces/{victim_namespace}/pods/{victim_name}"
-                )
-                scheduler.unbind(victim)
-            result = scheduler.schedule(request)
-        base = f"/api/v1/namespaces/{namespace}/pods/{name}"
-        annotations = result.annotations(ANNOTATION_PREFIX)
-        self.rest.request(
-            "PATCH",
-            base,
-            {"metadata": {"annotations": annotations}},
-            content_type="application/merge-patch+json",
-        )
-        if result.selected_node is None:
-            status = unschedulable_status(pod.get("status") or {}, result.message, _now())
-            self.rest.request(
-                "PATCH",
-                f"{base}/status",
-                {"status": status},
-                content_type="application/merge-patch+json",
-            )
-            return
-        binding = {
-            "apiVersion": "v1",
-            "kind": "Binding",
-            "metadata": {"name": name, "namespace": namespace},
-            "target": {"apiVersion": "v1", "kind": "Node", "name": result.selected_node},
-        }
-        self.rest.request("POST", f"{base}/binding", binding)
-        scheduler.bind(result, request, f"{namespace}/{name}")
-
-    # -- reset, export, import ---------------------------------------------------------------
-
-    def reset(self) -> None:
-        if not self.allow_reset:
-            raise UnsupportedError(
-                "reset on the kubernetes backend deletes every pod, node, volume, claim, class "
-                "and namespace of the cluster; connect with allow_reset=True to allow it"
-            )
-        for plural in (
-            "pods",
-            "persistentvolumeclaims",
-            "persistentvolumes",
-            "nodes",
-            "storageclasses",
-            "priorityclasses",
-            "namespaces",
-        ):
-            info = kind_info(plural)
-            for obj in self.rest.request("GET", _path(info))["items"]:
-                meta = obj["metadata"]
-                if plural == "namespaces" and (
-                    meta["name"].startswith("kube-") or meta["name"] == "default"
-                ):
-                    continue
-                if plural == "priorityclasses" and meta["name"].startswith("system-"):
-                    continue
-                with contextlib.suppress(NotFoundError):
-                    self.rest.request("DELETE", _path(info, meta.get("namespace"), meta["name"]))
-        namespace, name = CONFIG_MAP
-        with contextlib.suppress(NotFoundError):
-            self.rest.request("DELETE", f"/api/v1/namespaces/{namespace}/configmaps/{name}")
-
-    def export(self) -> ResourcesForLoad:
-        return export_resources(
-            lambda plural: [strip_results(o) for o in self.list(plural, None, results=False)],
-            self.get_config(),
-        )
-
-    def import_(self, resources: ResourcesForLoad) -> None:
-        if resources.scheduler_config is not None:
-            self.update_config(resources.scheduler_config)
-        claim_uids: dict[str, str] = {}
-        for plural, raw in import_plan(resources):
-            info = kind_info(plural)
-            obj = self._prepare(info, raw)
-            if plural == "persistentvolumes":
-                fix_claim_ref(obj, claim_uids)
-            namespace = self._namespace(info, obj)
-            name = str(obj["metadata"].get("name", ""))
-            try:
-                current = self.rest.request("GET", _path(info, namespace, name))
-                obj["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-                stored = self.rest.request("PUT", _path(info, namespace, name), obj)
-            except NotFoundError:
-                stored = self.rest.request("POST", _path(info, namespace), obj)
-            if plural == "persistentvolumeclaims":
-                claim_uids[f"{namespace}/{name}"] = stored["metadata"]["uid"]
-        self._schedule_pending()
-
-    # -- watch -------------------------------------------------------------------------------
-
-    def watch(self, versions: dict[str, str | None], timeout: float | None) -> Iterator[WatchEvent]:
-        events: queue.Queue[WatchEvent | BaseException | None] = queue.Queue()
-
-        def follow(plural: str) -> None:
-            info = SIMULATOR_KINDS[plural]
-            try:
-                version = versions.get(plural)
-                if not version:
-                    listed = self.rest.request("GET", _path(info))
-                    for item in listed["items"]:
-                        item.setdefault("apiVersion", info.api_version)
-                        item.setdefault("kind", info.kind)
-                        events.put(
-                            WatchEvent(kind=plural, event_type="ADDED", obj=KubeObject(item))
-                        )
-                    version = listed["metadata"]["resourceVersion"]
-                query = [("watch", "1"), ("resourceVersion", str(version))]
-                if timeout is not None:
-                    query.append(("timeoutSeconds", str(max(1, int(timeout)))))
-                for event in self.rest.stream(_path(info), query, timeout):
-                    if event.get("type") == "ERROR":
-                        status = event.get("object") or {}
-                        raise ExpiredError(
-                            str(status.get("message", "watch expired")),
-                            {"resourceVersion": str(version)},
-                        )
-                    if event.get("type") in ("ADDED", "MODIFIED", "DELETED"):
-                        events.put(
-                            WatchEvent(
-                                kind=plural,
-                                event_type=event["type"],
-                                obj=KubeObject(event["object"]),
-                            )
-                        )
-            except BaseException as exc:  # handed to the consumer
-                events.put(exc)
-            finally:
-                events.put(None)
-
-        threads = [threading.Thread(target=follow, args=(p,), daemon=True) for p in SIMULATOR_KINDS]
-        for thread in threads:
-            thread.start()
-        running = len(threads)
-        while running:
-            item = events.get()
-            if item is None:
-                running -= 1
-            elif isinstance(item, BaseException):
-                raise item
-            else:
-                yield item
-
-
 class KubernetesBackend:
-    """``connect("kubernetes://[context]", kubeconfig=..., allow_reset=False)``."""
+    """``connect("kubernetes://[context]", kubeconfig=..., allow_reset=False)``: every surface
+    mapped onto a Kubernetes cluster through the official client."""
+
+    blocking = True
 
     def __init__(
         self,
@@ -486,19 +163,20 @@ class KubernetesBackend:
             ) from exc
         self.api_client = api_client
         self.rest = KubeRest(api_client)
-        self._simulator = KubernetesSimulator(self.rest, allow_reset=allow_reset, seed=seed)
-        self._edge = KubernetesEdge(self.rest, clock, grace_period)
-        self._edge.workloads = KubernetesWorkloads(self._edge, self._simulator)
-        self._edge.schedule = self._simulator._schedule_pending
-        self._simulator.unreachable = self._edge.offline_names
+        self.allow_reset = allow_reset
+        self.seed = seed
+        self.clock = clock or SystemClock()
+        self.grace_period = grace_period
+        self._services: dict[str, Any] = {}
+        self._lock = threading.Lock()
 
-    @property
-    def simulator(self) -> KubernetesSimulator:
-        return self._simulator
-
-    @property
-    def edge(self) -> KubernetesEdge:
-        return self._edge
+    def service(self, name: str) -> Any:
+        """Surface ``name`` mapped onto the cluster (``surfaces/<name>/kubernetes.py``)."""
+        with self._lock:
+            service = self._services.get(name)
+            if service is None:
+                service = self._services[name] = load(get_surface(name).kubernetes)(self)
+            return service
 
     def close(self) -> None:
         self.api_client.close()

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import BadRequestError
-from ..models.simulator import ANNOTATION_PREFIX, ResourcesForLoad
+from ..surfaces.simulator.models import ANNOTATION_PREFIX, ResourcesForLoad
 from .store import copy_object
 
 __all__ = [

@@ -30,13 +30,13 @@ from ..kube.kinds import KINDS, kind_info
 from ..kube.snapshot import export_resources, fix_claim_ref, import_plan
 from ..kube.store import ADDED, DELETED, MODIFIED, ObjectStore, copy_object
 from ..kube.translate import pod_request
-from ..models.simulator import ANNOTATION_PREFIX, ResourcesForLoad
 from ..surfaces.simulator.config import (
     SchedulerConfiguration,
     config_from_dict,
     config_to_dict,
     with_defaults,
 )
+from ..surfaces.simulator.models import ANNOTATION_PREFIX, ResourcesForLoad
 from ..timeutil import to_datetime
 from .metrics import MetricsStore
 from .nodes import NodeSet

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine.types import LabelSelector
 from ..errors import BadRequestError, ConflictError, NotFoundError
 from ..kube.store import copy_object
-from ..models.edge import (
+from ..surfaces.edge.models import (
     DeploymentStatus,
     DeployStrategy,
     Placement,

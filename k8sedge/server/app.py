@@ -1,11 +1,14 @@
-"""``create_app``: a Starlette app serving any backend as the documented HTTP APIs."""
+"""``create_app``: a Starlette app serving any backend as the documented HTTP APIs.
+
+Every surface of the registry is served at its documented paths, from its operations'
+declarations (``routes.py``); ``/openapi.json`` documents them all. Unknown paths and wrong
+methods answer in the dialect of the surface whose paths they resemble.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from collections.abc import Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -15,71 +18,43 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..backends.base import Backend
-from ..errors import K8sEdgeError
+from .._wire import Dialect, Surface
+from ..errors import BadRequestError, InternalError, K8sEdgeError, NotFoundError
+from ..surfaces import all_surfaces
 from .auth import Authenticator
-from .edge_routes import edge_routes
 from .heartbeat import HeartbeatFastPath
 from .http import direct_call, threadpool_call
 from .openapi import build_openapi
 from .ratelimit import DEFAULT_RATE_LIMIT, RateLimit, RateLimitMiddleware, parse_rate_limit
-from .simulator_routes import simulator_routes
+from .routes import error_response, surface_routes
 
 __all__ = ["create_app"]
 
 log = logging.getLogger("k8sedge.server")
 
-_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 400: "BAD_REQUEST"}
+
+class MethodNotAllowedError(K8sEdgeError):
+    """A known path with another method (405)."""
+
+    code = "METHOD_NOT_ALLOWED"
+    status = 405
 
 
-def _error_response(
-    status: int,
-    code: str,
-    message: str,
-    details: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    body = {"error": True, "code": code, "message": message, "details": details or {}}
-    return Response(
-        json.dumps(body), status_code=status, media_type="application/json", headers=headers
-    )
-
-
-async def _on_k8sedge_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, K8sEdgeError)
-    status = exc.status or 502
-    headers = None
-    retry_after = getattr(exc, "retry_after", None)
-    if retry_after is not None:
-        headers = {"Retry-After": str(int(retry_after) or 1)}
-    return _error_response(status, exc.code, exc.message, exc.details, headers)
-
-
-async def _on_http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    code = _HTTP_CODES.get(
-        exc.status_code, "BAD_REQUEST" if exc.status_code < 500 else "INTERNAL_ERROR"
-    )
-    message = {
-        404: f"no route for {request.url.path}",
-        405: f"method {request.method} is not allowed on {request.url.path}",
-    }.get(exc.status_code, str(exc.detail))
-    return _error_response(
-        exc.status_code, code, message, {"path": request.url.path}, dict(exc.headers or {})
-    )
-
-
-async def _on_unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return _error_response(500, "INTERNAL_ERROR", "internal server error", {})
+def _dialect_for(path: str, surfaces: list[Surface]) -> Dialect:
+    best, length = surfaces[0].dialect, -1
+    for surface in surfaces:
+        for prefix in surface.dialect.prefixes:
+            if path.startswith(prefix) and len(prefix) > length:
+                best, length = surface.dialect, len(prefix)
+    return best
 
 
 def create_app(
-    backend: Backend | None = None,
+    backend: Any = None,
     *,
     admin_token: str | None = None,
     rate_limit: str | RateLimit | None = DEFAULT_RATE_LIMIT,
-    rate_clock: Callable[[], float] = time.time,
+    rate_clock: Any = time.time,
     blocking_io: bool | None = None,
 ) -> Starlette:
     """Serve ``backend`` (a new memory backend by default) as the documented HTTP APIs.
@@ -89,17 +64,19 @@ def create_app(
             JWT, available as ``app.state.admin_token``.
         rate_limit: ``"600/minute"`` (default), ``"50/second"``, a ``RateLimit``, or
             ``"off"``/``None``.
-        blocking_io: run backend calls in a thread pool; by default, every backend but
-            the memory backend does.
+        blocking_io: run every backend call in a thread pool; by default, every backend
+            but the memory backend does (the memory backend's long operations, such as an
+            import, always run off the event loop).
     """
     if backend is None:
         from ..backends.memory import MemoryBackend
 
         backend = MemoryBackend()
     if blocking_io is None:
-        blocking_io = type(backend).__name__ != "MemoryBackend"
+        blocking_io = bool(getattr(backend, "blocking", True))
     call = threadpool_call if blocking_io else direct_call
-    edge = backend.edge
+    surfaces = all_surfaces()
+    edge = backend.service("edge")
     if admin_token is None:
         admin_token_value = edge.issue_admin_token("365d").token
         opaque = None
@@ -111,30 +88,62 @@ def create_app(
         return result, result.scope
 
     auth = Authenticator(opaque, validate)
-    routes, docs = edge_routes(edge, auth, call)
-    # simulator calls can be long (an import schedules thousands of pods): always off the loop
-    sim_routes, sim_docs = simulator_routes(backend.simulator, auth, threadpool_call)
-    routes += sim_routes
-    docs += sim_docs
-    openapi = build_openapi(docs)
+    routes: list[Route] = []
+    for surface in surfaces:
+        routes += surface_routes(
+            surface, backend.service(surface.name), auth, call, threadpool_call
+        )
+    # the routes nodes hit all the time are matched first (Starlette tries routes in order)
+    hot = ("/api/v1/nodes/{node_id}/status", "/api/v1/metrics/nodes/{node_id}")
+    routes.sort(key=lambda r: r.path not in hot)
+    openapi = build_openapi(surfaces)
 
     async def openapi_endpoint(request: Request) -> Response:
         return JSONResponse(openapi)
 
     routes.append(Route("/openapi.json", openapi_endpoint, methods=["GET"]))
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        path = request.url.path
+        dialect = _dialect_for(path, surfaces)
+        error: K8sEdgeError
+        if exc.status_code == 404:
+            error = NotFoundError(f"no route for {path}", {"path": path})
+        elif exc.status_code == 405:
+            error = MethodNotAllowedError(
+                f"method {request.method} is not allowed on {path}", {"path": path}
+            )
+        else:
+            error = BadRequestError(str(exc.detail), {"path": path})
+        response = error_response(dialect, error)
+        response.headers.update(dict(exc.headers or {}))
+        return response
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        dialect = _dialect_for(request.url.path, surfaces)
+        return error_response(dialect, InternalError("internal server error", {}))
+
     limit = parse_rate_limit(rate_limit) if isinstance(rate_limit, str | None) else rate_limit
     middleware = []
     if limit is not None:
         middleware.append(Middleware(RateLimitMiddleware, limit=limit, clock=rate_clock))
-    middleware.append(Middleware(HeartbeatFastPath, backend=edge, auth=auth, call=call))
+    edge_surface = next(s for s in surfaces if s.name == "edge")
+    middleware.append(
+        Middleware(
+            HeartbeatFastPath,
+            surface=edge_surface,
+            op=edge_surface.by_name["update_node_status"],
+            service=edge,
+            auth=auth,
+            call=call,
+        )
+    )
     app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={
-            K8sEdgeError: _on_k8sedge_error,
-            HTTPException: _on_http_error,
-            Exception: _on_unexpected,
-        },
+        exception_handlers={HTTPException: on_http_error, Exception: on_unexpected},
     )
     app.state.backend = backend
     app.state.admin_token = admin_token_value

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from attrs import frozen
 
 from ..errors import ForbiddenError, UnauthorizedError
-from ..models.edge import TokenValidation
+from ..surfaces.edge.models import TokenValidation
 
 __all__ = ["Authenticator", "Principal"]
 

@@ -1,11 +1,11 @@
-"""The heartbeat fast path: ``PUT /api/v1/nodes/{node_id}/status`` as a plain ASGI handler.
+"""The heartbeat fast path: the edge ``update_node_status`` op as a plain ASGI handler.
 
 Heartbeats are the one request every node sends every few seconds (10k/s for 100k nodes
 at a 10 s interval), so this route skips Starlette's per-request objects (Request,
-Headers, Response, routing over every route). It uses the same authenticator, the same
-request structuring and the same backend call as the routed handler, and answers the
-documented body ``{"id", "name", "status", "last_heartbeat"}``. Requests it does not
-recognise — another route, a query string such as ``?view=full`` — go to the app.
+Headers, Response, routing over every route). Its path, scope, body structuring and answer
+all come from the op's declaration, and it calls the same service method as the routed
+handler. Requests it does not recognise — another route, a query string such as
+``?view=full`` — go to the app.
 """
 
 from __future__ import annotations
@@ -16,19 +16,18 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..backends.base import EdgeBackend
+from .._ops import Op, Source
+from .._wire import Surface
 from ..errors import BadRequestError, K8sEdgeError
-from ..models.edge import NodeStatus, NodeStatusUpdate
-from ..serde import structure
-from ..timeutil import format_timestamp
+from ..surfaces.edge.models import NodeStatus, NodeStatusUpdate
 from .auth import Authenticator
-from .http import Call
+from .routes import Call, authorize_header
 
 __all__ = ["HeartbeatFastPath"]
 
-_PATH = re.compile(r"^/api/v1/nodes/([^/]+)/status$")
 _JSON = (b"content-type", b"application/json")
 _STATUSES = {s.value: s for s in NodeStatus}
+MAX_BODY = 64 * 1024
 
 
 def _quick_update(data: dict[str, Any]) -> NodeStatusUpdate | None:
@@ -43,27 +42,48 @@ def _quick_update(data: dict[str, Any]) -> NodeStatusUpdate | None:
     return NodeStatusUpdate(status=status, heartbeat=heartbeat)
 
 
-class HeartbeatFastPath:
-    """ASGI middleware serving node heartbeats directly; everything else passes through."""
+def _pattern(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\{[^/]+\}", "([^/]+)", path) + "$")
 
-    def __init__(self, app: ASGIApp, backend: EdgeBackend, auth: Authenticator, call: Call) -> None:
+
+class HeartbeatFastPath:
+    """ASGI middleware serving one op directly; everything else passes through."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        surface: Surface,
+        op: Op,
+        service: Any,
+        auth: Authenticator,
+        call: Call,
+    ) -> None:
         self.app = app
-        self.backend = backend
+        self.surface = surface
+        self.op = op
+        self.method = getattr(service, op.name)
         self.auth = auth
         self.call = call
+        self.path = _pattern(op.path)
+        self.body_type = next(p.annotation for p in op.params if p.source is Source.BODY)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "PUT" or scope.get("query_string"):
+        if (
+            scope["type"] != "http"
+            or scope["method"] != self.op.method
+            or scope.get("query_string")
+        ):
             await self.app(scope, receive, send)
             return
-        match = _PATH.match(scope["path"])
+        match = self.path.match(scope["path"])
         if match is None:
             await self.app(scope, receive, send)
             return
         try:
-            status, body = 200, await self._handle(match.group(1), scope, receive)
+            status, body = self.op.status, await self._handle(match.group(1), scope, receive)
         except K8sEdgeError as exc:
-            status, body = exc.status or 502, orjson.dumps(exc.to_body())
+            status, payload = self.surface.dialect.error(exc)
+            body = orjson.dumps(payload)
         await send(
             {
                 "type": "http.response.start",
@@ -79,12 +99,17 @@ class HeartbeatFastPath:
             if name == b"authorization":
                 header = bytes(value).decode("latin-1")
                 break
-        self.auth.authenticate(header).require_node(node_id)
+        authorize_header(self.op, self.auth, header, {"node_id": node_id})
         chunks = []
+        size = 0
         more = True
         while more:
             message = await receive()
-            chunks.append(message.get("body", b""))
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise BadRequestError("the request body is too large", {"body": "too large"})
+            chunks.append(chunk)
             more = message.get("more_body", False)
         raw = b"".join(chunks)
         try:
@@ -95,14 +120,9 @@ class HeartbeatFastPath:
             raise BadRequestError(
                 "the request body must be a JSON object", {"body": "not an object"}
             )
-        update = _quick_update(data) or structure(data, NodeStatusUpdate)
-        node = await self.call(self.backend.update_node_status, node_id, update)
-        beat = node.last_heartbeat
-        return orjson.dumps(
-            {
-                "id": node.id,
-                "name": node.name,
-                "status": node.status.value,
-                "last_heartbeat": None if beat is None else format_timestamp(beat),
-            }
-        )
+        update = _quick_update(data) or self.surface.dialect.decode(data, self.body_type)
+        node = await self.call(self.method, node_id, update)
+        answer = self.op.render(node, {}) if self.op.render is not None else None
+        if answer is None:
+            answer = self.surface.dialect.encode_result(self.op, node)
+        return orjson.dumps(answer)

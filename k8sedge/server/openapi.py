@@ -1,89 +1,73 @@
-"""``GET /openapi.json``: an OpenAPI 3.1 description generated from the routes and models."""
+"""``GET /openapi.json``: an OpenAPI 3.1 document derived from the operations' declarations.
+
+Every served operation is there with its path and query parameters, its request body (the
+model's schema), every success status it answers and the surface's own error body.
+"""
 
 from __future__ import annotations
 
 import enum
 import types
 import typing
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Union
 
 import attrs
-from attrs import frozen
 
+from .._ops import Op, Scope, Source
 from .._version import __version__
-from ..models import edge as edge_models
+from .._wire import Surface
 from ..quantity import Quantity
 
-__all__ = ["RouteDoc", "build_openapi"]
+__all__ = ["build_openapi"]
 
-
-@frozen
-class RouteDoc:
-    method: str
-    path: str
-    summary: str
-    request: str | None = None
-    response: str | None = None
-    status: int = 200
-    list_key: str | None = None
-    paginated: bool = False
-    query: tuple[str, ...] = ()
-    public: bool = False
-
-
-_ERROR = {
-    "type": "object",
-    "required": ["error", "code", "message", "details"],
-    "properties": {
-        "error": {"type": "boolean", "const": True},
-        "code": {"type": "string"},
-        "message": {"type": "string"},
-        "details": {"type": "object"},
-    },
-}
-_EXTRA = {
-    "TokenBody": {
-        "type": "object",
-        "required": ["token"],
-        "properties": {"token": {"type": "string"}},
-    },
-    "Error": _ERROR,
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    204: "No Content",
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    410: "Gone: the resource version is no longer kept",
+    413: "Request body too large",
+    429: "Rate limited",
+    500: "Internal error",
 }
 
 
-def _schema(tp: Any, components: dict[str, Any]) -> dict[str, Any]:
+def schema_of(tp: Any, components: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema of a type annotation; attrs classes become components."""
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
         options = [a for a in typing.get_args(tp) if a is not type(None)]
         inner = (
-            _schema(options[0], components)
+            schema_of(options[0], components)
             if len(options) == 1
-            else {"anyOf": [_schema(a, components) for a in options]}
+            else {"anyOf": [schema_of(a, components) for a in options]}
         )
         return {"anyOf": [inner, {"type": "null"}]}
-    if origin is list:
-        return {"type": "array", "items": _schema(typing.get_args(tp)[0], components)}
-    if origin is dict:
-        return {
-            "type": "object",
-            "additionalProperties": _schema(typing.get_args(tp)[1], components),
-        }
-    if tp is str:
-        return {"type": "string"}
-    if tp is bool:
-        return {"type": "boolean"}
-    if tp is int:
-        return {"type": "integer"}
-    if tp is float:
-        return {"type": "number"}
+    if origin in (list, tuple, Sequence) or tp in (list, tuple):
+        args = typing.get_args(tp)
+        return {"type": "array", "items": schema_of(args[0], components) if args else {}}
+    if origin is dict or tp is dict:
+        args = typing.get_args(tp)
+        value = schema_of(args[1], components) if args else {}
+        return {"type": "object", "additionalProperties": value}
+    simple = {str: "string", bool: "boolean", int: "integer", float: "number"}
+    if tp in simple:
+        return {"type": simple[tp]}
     if tp is datetime:
         return {"type": "string", "format": "date-time"}
     if tp is Quantity:
         return {"type": "string", "description": "a Kubernetes quantity, e.g. 100m, 8Gi"}
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return {"type": "string", "enum": [m.value for m in tp]}
-    if attrs.has(tp):
+    if isinstance(tp, type) and attrs.has(tp):
         _component(tp, components)
         return {"$ref": f"#/components/schemas/{tp.__name__}"}
     return {}
@@ -93,83 +77,165 @@ def _component(cls: type, components: dict[str, Any]) -> None:
     if cls.__name__ in components:
         return
     components[cls.__name__] = {}  # placeholder against recursion
+    wire_schema = getattr(cls, "json_schema", None)
+    if callable(wire_schema):
+        components[cls.__name__] = wire_schema()
+        return
     hints = typing.get_type_hints(cls)
     properties = {}
     required = []
     for field in attrs.fields(cls):
-        properties[field.name] = _schema(hints[field.name], components)
+        if field.name.startswith("_"):
+            continue
+        key = field.metadata.get("wire", field.name)
+        properties[key] = schema_of(hints[field.name], components)
         if field.default is attrs.NOTHING:
-            required.append(field.name)
+            required.append(key)
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         schema["required"] = required
     components[cls.__name__] = schema
 
 
-def _ref(name: str, components: dict[str, Any]) -> dict[str, Any]:
-    if name in _EXTRA:
-        components[name] = _EXTRA[name]
-    else:
-        _component(getattr(edge_models, name), components)
-    return {"$ref": f"#/components/schemas/{name}"}
+def _result_schema(op: Op, components: dict[str, Any]) -> dict[str, Any] | None:
+    if op.result in (None, type(None)):
+        return None
+    if op.list_key is not None:
+        args = typing.get_args(op.result)
+        if getattr(typing.get_origin(op.result), "__name__", "") == "Page":
+            from ..surfaces.edge.models import Pagination
+
+            return {
+                "type": "object",
+                "properties": {
+                    op.list_key: {"type": "array", "items": schema_of(args[0], components)},
+                    "pagination": schema_of(Pagination, components),
+                },
+            }
+        return {"type": "object", "properties": {op.list_key: schema_of(op.result, components)}}
+    return schema_of(op.result, components)
 
 
-def build_openapi(docs: list[RouteDoc], title: str = "k8sedge") -> dict[str, Any]:
-    components: dict[str, Any] = {}
-    paths: dict[str, Any] = {}
+def _operation(surface: Surface, op: Op, components: dict[str, Any]) -> dict[str, Any]:
+    dialect = surface.dialect
+    operation: dict[str, Any] = {
+        "operationId": f"{surface.name}.{op.name}",
+        "tags": [surface.name],
+        "summary": op.summary,
+        "responses": {},
+    }
+    parameters: list[dict[str, Any]] = []
+    body_properties: dict[str, Any] = {}
+    body_required: list[str] = []
+    body_schema: dict[str, Any] | None = None
+    for param in op.params:
+        if param.source is Source.PATH:
+            parameters.append(
+                {"name": param.key, "in": "path", "required": True, "schema": {"type": "string"}}
+            )
+        elif param.source is Source.QUERY:
+            if op.stream is not None:
+                continue
+            entry: dict[str, Any] = {
+                "name": param.key,
+                "in": "query",
+                "schema": schema_of(param.annotation, components),
+            }
+            if param.required:
+                entry["required"] = True
+            parameters.append(entry)
+        elif param.source is Source.BODY:
+            if param.codec is not None:
+                body_schema = schema_of_name(param.codec.schema(), components)
+            else:
+                body_schema = schema_of(param.annotation, components) or {"type": "object"}
+        else:
+            body_properties[param.key] = schema_of(param.annotation, components)
+            if param.required:
+                body_required.append(param.key)
+            if param.source is Source.ANY and op.method == "GET":
+                parameters.append(
+                    {
+                        "name": param.key,
+                        "in": "query",
+                        "schema": schema_of(param.annotation, components),
+                    }
+                )
+    if op.stream is not None:
+        parameters += [
+            {"name": name, "in": "query", "schema": {"type": "string"}}
+            for name in op.stream.query_names()
+        ]
+    if parameters:
+        operation["parameters"] = parameters
+    if body_properties and op.method != "GET":
+        schema: dict[str, Any] = {"type": "object", "properties": body_properties}
+        if body_required:
+            schema["required"] = body_required
+        body_schema = schema if body_schema is None else {"allOf": [body_schema, schema]}
+    if body_schema is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": body_schema}},
+        }
+    result = dialect.envelope_schema(op, _result_schema(op, components))
+    success: dict[str, Any] = {"description": _REASONS.get(op.status, "success")}
+    if op.stream is not None:
+        success["content"] = {
+            "text/event-stream": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "string"}},
+        }
+    elif result is not None:
+        success["content"] = {"application/json": {"schema": result}}
+    operation["responses"][str(op.status)] = success
     error = {
         "description": "error",
-        "content": {"application/json": {"schema": _ref("Error", components)}},
+        "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{_error_name(surface)}"}}
+        },
     }
-    for doc in docs:
-        operation: dict[str, Any] = {"summary": doc.summary, "responses": {}}
-        params = [
-            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
-            for p in _path_params(doc.path)
-        ]
-        if doc.paginated:
-            params += [
-                {
-                    "name": "page",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "default": 1},
-                },
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
-                },
-            ]
-        params += [{"name": q, "in": "query", "schema": {"type": "string"}} for q in doc.query]
-        if params:
-            operation["parameters"] = params
-        if doc.request:
-            operation["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": _ref(doc.request, components)}},
-            }
-        if doc.response:
-            schema = _ref(doc.response, components)
-            if doc.list_key:
-                schema = {
-                    "type": "object",
-                    "properties": {
-                        doc.list_key: {"type": "array", "items": schema},
-                        "pagination": _ref("Pagination", components),
-                    },
-                }
-            operation["responses"][str(doc.status)] = {
-                "description": "success",
-                "content": {"application/json": {"schema": schema}},
-            }
-        for status in ("400", "404", "429", "500") + (() if doc.public else ("401", "403")):
-            operation["responses"][status] = error
-        if not doc.public:
-            operation["security"] = [{"bearer": []}]
-        paths.setdefault(doc.path, {})[doc.method.lower()] = operation
+    statuses = {400, 404, 413, 429, 500, *op.statuses}
+    if op.scope is not Scope.PUBLIC:
+        statuses |= {401, 403}
+    for status in sorted(statuses):
+        operation["responses"][str(status)] = {
+            **error,
+            "description": _REASONS.get(status, "error"),
+        }
+    if op.scope is not Scope.PUBLIC:
+        operation["security"] = [{"bearer": []}]
+    return operation
+
+
+def schema_of_name(name: str, components: dict[str, Any]) -> dict[str, Any]:
+    """A model named by a codec (the edge metrics body is one ``MetricsSample``)."""
+    from ..surfaces.edge import models
+
+    return schema_of(getattr(models, name), components)
+
+
+def _error_name(surface: Surface) -> str:
+    return f"{surface.name.title()}Error"
+
+
+def build_openapi(surfaces: Sequence[Surface], title: str = "k8sedge") -> dict[str, Any]:
+    """The OpenAPI document of every served operation of ``surfaces``."""
+    components: dict[str, Any] = {}
+    paths: dict[str, Any] = {}
+    for surface in surfaces:
+        components[_error_name(surface)] = surface.dialect.error_schema()
+        for op in surface.ops:
+            if op.local:
+                continue
+            for path in (op.path, *op.aliases):
+                method = op.method.lower()
+                if method in paths.get(path, {}):  # an action of a shared path
+                    continue
+                paths.setdefault(path, {})[method] = _operation(surface, op, components)
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": __version__},
+        "tags": [{"name": s.name, "description": s.summary} for s in surfaces],
         "paths": paths,
         "components": {
             "schemas": components,
@@ -178,7 +244,3 @@ def build_openapi(docs: list[RouteDoc], title: str = "k8sedge") -> dict[str, Any
             },
         },
     }
-
-
-def _path_params(path: str) -> list[str]:
-    return [part[1:-1] for part in path.split("/") if part.startswith("{")]

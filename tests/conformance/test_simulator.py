@@ -8,7 +8,7 @@ import pytest
 
 import k8sedge
 from k8sedge.engine import Plugin as PluginRef, Plugins, PluginSet, SchedulerProfile
-from k8sedge.models.simulator import ResourcesForLoad
+from k8sedge.surfaces.simulator.models import ResourcesForLoad
 
 
 def node(name: str, cpu: str = "4", memory: str = "8Gi", **labels: str) -> dict[str, Any]:

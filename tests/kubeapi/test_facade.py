@@ -47,7 +47,7 @@ class Cluster:
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
     backend = k8sedge.MemoryBackend()
-    app = create_kube_app(backend.simulator.service)
+    app = create_kube_app(backend.cluster)
     with serve_in_thread(app) as url:
         path = write_kubeconfig(tmp_path / "kubeconfig", url)
         yield Cluster(url, path, backend)
@@ -302,7 +302,7 @@ def _discovery_paging_patches_and_expired_watch(cluster: Cluster, http: httpx.Cl
     )
     assert expired.status_code == 200
     # a version far in the past is answered as an ERROR event carrying Status 410
-    store = cluster.backend.simulator.service.store
+    store = cluster.backend.cluster.store
     store.log = type(store.log)(list(store.log)[-2:], maxlen=store.log.maxlen)
     gone = http.get(
         "/api/v1/pods", params={"watch": "1", "resourceVersion": "1", "timeoutSeconds": "1"}

@@ -18,7 +18,7 @@ from k8sedge.server.threaded import serve_in_thread
 def setup(tmp_path: Path) -> Iterator[tuple[k8sedge.Client, httpx.Client]]:
     clock = ManualClock(1_700_000_000)
     memory = k8sedge.MemoryBackend(clock=clock)
-    with serve_in_thread(create_kube_app(memory.simulator.service)) as url:
+    with serve_in_thread(create_kube_app(memory.cluster)) as url:
         config = write_kubeconfig(tmp_path / "kubeconfig", url)
         with (
             k8sedge.connect("kubernetes://k8sedge", kubeconfig=str(config), clock=clock) as client,
@@ -40,7 +40,7 @@ def test_edge_objects_on_the_cluster(setup: tuple[k8sedge.Client, httpx.Client])
     assert stored["metadata"]["labels"]["k8sedge.io/id"] == node.id
     assert stored["metadata"]["labels"]["site"] == "a"
     assert stored["metadata"]["annotations"]["k8sedge.io/address"] == "10.0.0.7"
-    assert stored["status"]["allocatable"]["cpu"] == "2000m"
+    assert stored["status"]["allocatable"]["cpu"] == "2"
     client.edge.nodes.heartbeat(node.id)
     lease = raw.get("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/edge-1").json()
     assert lease["spec"]["holderIdentity"] == "edge-1"

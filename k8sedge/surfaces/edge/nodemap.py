@@ -25,6 +25,7 @@ __all__ = [
     "HOSTNAME_LABEL",
     "ID_LABEL",
     "PREFIX",
+    "SEQUENCE",
     "STATUS",
     "UNREACHABLE_TAINT",
     "USAGE",

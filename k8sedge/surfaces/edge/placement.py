@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ...errors import BadRequestError
-from ...models.edge import (
+from .models import (
     Operator,
     Placement,
     PlacementStrategy,

@@ -11,7 +11,8 @@ import numpy as np
 
 from ...errors import BadRequestError
 from ...memory.metrics import FIELDS, MetricsStore, Window
-from ...models.edge import (
+from ...timeutil import parse_duration, to_datetime
+from .models import (
     AggregatedMetrics,
     ContainerMetrics,
     MetricPoint,
@@ -21,7 +22,6 @@ from ...models.edge import (
     RecordResult,
     TokenValidation,
 )
-from ...timeutil import parse_duration, to_datetime
 
 __all__ = ["aggregate_view", "node_metrics_view", "record_samples", "token_validation", "window"]
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from attrs import field, frozen
 
-from ..quantity import Quantity
+from ...pagination import Page, Pagination
+from ...quantity import Quantity
 
 __all__ = [
     "AggregatedMetrics",
@@ -59,22 +60,6 @@ class Health:
     status: str
     version: str
     timestamp: datetime
-
-
-@frozen(kw_only=True)
-class Pagination:
-    total: int
-    page: int
-    limit: int
-    pages: int
-
-
-@frozen
-class Page(Generic[T]):
-    """One page of a collection, with the documented ``pagination`` metadata."""
-
-    items: list[T]
-    pagination: Pagination
 
 
 @frozen(kw_only=True)

@@ -15,18 +15,20 @@ import contextlib
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
 
-from .._version import __version__
-from ..clock import Clock, SystemClock
-from ..errors import BadRequestError, ConflictError, NotFoundError
-from ..memory.metrics import MetricsStore
-from ..memory.nodes import node_allocatable
-from ..memory.tokens import TokenService
-from ..models.edge import (
+from ..._version import __version__
+from ...clock import Clock
+from ...errors import BadRequestError, ConflictError, NotFoundError
+from ...memory.metrics import MetricsStore
+from ...memory.tokens import TokenService
+from ...pagination import check_page, page_of
+from ...timeutil import to_datetime
+from .kubernetes_workloads import KubernetesWorkloads
+from .models import (
     AggregatedMetrics,
     Deployment,
     DeployRequest,
@@ -48,21 +50,27 @@ from ..models.edge import (
     WorkloadSpec,
     WorkloadUpdate,
 )
-from ..pagination import check_page, page_of
-from ..quantity import Quantity
-from ..surfaces.edge.views import (
+from .nodemap import (
+    EDGE_LABEL,
+    ID_LABEL,
+    SEQUENCE,
+    STATUS,
+    USAGE,
+    edge_fields,
+    micro_time,
+    node_document,
+)
+from .views import (
     aggregate_view,
     node_metrics_view,
     record_samples,
     token_validation,
     window,
 )
-from ..timeutil import to_datetime
 
 __all__ = ["KubernetesEdge"]
 
-PREFIX = "k8sedge.io/"
-EDGE, ID = f"{PREFIX}edge", f"{PREFIX}id"
+EDGE, ID = EDGE_LABEL, ID_LABEL
 LEASES = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases"
 SECRETS = "/api/v1/namespaces/kube-system/secrets"
 KEY_SECRET, REVOKED_SECRET = "k8sedge-token-key", "k8sedge-token-revocations"
@@ -70,10 +78,6 @@ _WORKLOADS = (
     "workloads are not mapped onto Deployments on the kubernetes backend yet "
     "(docs/backends/kubernetes.md)"
 )
-
-
-def _micro_time(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _epoch(text: str | None) -> float | None:
@@ -85,14 +89,25 @@ def _epoch(text: str | None) -> float | None:
 class KubernetesEdge:
     """Implements ``EdgeBackend`` on a cluster through ``KubeRest``."""
 
-    def __init__(self, rest: Any, clock: Clock | None = None, grace_period: float = 40.0) -> None:
-        self.rest = rest
-        self.clock = clock or SystemClock()
-        self.grace_period = grace_period
+    def __init__(self, context: Any) -> None:
+        self.context = context
+        self.rest = context.rest
+        self.clock: Clock = context.clock
+        self.grace_period: float = context.grace_period
         self.metrics = MetricsStore()
         self._tokens: TokenService | None = None
-        self.workloads: Any = None  # KubernetesWorkloads, set by the backend
-        self.schedule: Any = lambda: None  # runs the secondary scheduler, set by the backend
+        self._workloads: KubernetesWorkloads | None = None
+
+    @property
+    def workloads(self) -> KubernetesWorkloads:
+        """Workloads as Deployments and StatefulSets (``kubernetes_workloads.py``)."""
+        if self._workloads is None:
+            self._workloads = KubernetesWorkloads(self, self.context.service("simulator"))
+        return self._workloads
+
+    def schedule(self) -> None:
+        """Run the secondary scheduler (room for pending replicas, or nodes that changed)."""
+        self.context.service("simulator")._schedule_pending()
 
     # -- what workloads and scheduling need to know about nodes ------------------------------
 
@@ -139,29 +154,23 @@ class KubernetesEdge:
         return renewals
 
     def _view(self, node: dict[str, Any], renewed: float | None) -> Node:
-        annotations = node["metadata"].get("annotations") or {}
-        registered = float(annotations.get(f"{PREFIX}registered-at", "0"))
-        reported = NodeStatus(annotations.get(f"{PREFIX}status", "registered"))
+        fields = edge_fields(node)
+        registered = fields.registered_at or 0.0
+        reported = NodeStatus(fields.status or "registered")
         status = reported
         if reported is not NodeStatus.MAINTENANCE:
             last_seen = renewed if renewed is not None else registered
             if reported is NodeStatus.OFFLINE or self.clock.now() - last_seen > self.grace_period:
                 status = NodeStatus.OFFLINE
         return Node(
-            id=node["metadata"]["labels"][ID],
-            name=node["metadata"]["name"],
-            address=annotations.get(f"{PREFIX}address", ""),
+            id=fields.node_id,
+            name=fields.name,
+            address=fields.address,
             status=status,
-            capabilities=orjson.loads(annotations.get(f"{PREFIX}capabilities", "[]")),
-            resources={
-                k: Quantity.parse(v)
-                for k, v in orjson.loads(annotations.get(f"{PREFIX}resources", "{}")).items()
-            },
-            labels=orjson.loads(annotations.get(f"{PREFIX}labels", "{}")),
-            usage={
-                k: Quantity.parse(v)
-                for k, v in orjson.loads(annotations.get(f"{PREFIX}usage", "{}")).items()
-            },
+            capabilities=fields.capabilities,
+            resources=fields.resources,
+            labels=fields.labels,
+            usage=fields.usage,
             registered_at=to_datetime(registered),
             last_heartbeat=None if renewed is None else to_datetime(renewed),
         )
@@ -173,7 +182,7 @@ class KubernetesEdge:
         )
 
     def register_node(self, request: NodeRegistration) -> Node:
-        from ..memory.nodes import _validate_name
+        from ...memory.nodes import _validate_name
 
         _validate_name(request.name)
         for key, quantity in request.resources.items():
@@ -182,39 +191,17 @@ class KubernetesEdge:
                     f"resources.{key} must not be negative", {f"resources.{key}": "negative"}
                 )
         now = self.clock.now()
-        node_id = str(uuid.uuid4())
-        allocatable = {k: str(v) for k, v in request.resources.items()}
-        units = node_allocatable(request.resources)
-        capacity = {k: (f"{v}m" if k == "cpu" else str(v)) for k, v in units.items()}
-        capacity.setdefault("pods", "110")
-        body = {
-            "apiVersion": "v1",
-            "kind": "Node",
-            "metadata": {
-                "name": request.name,
-                "labels": {
-                    **request.labels,
-                    EDGE: "true",
-                    ID: node_id,
-                    "kubernetes.io/hostname": request.name,
-                },
-                "annotations": {
-                    f"{PREFIX}address": request.address,
-                    f"{PREFIX}capabilities": orjson.dumps(request.capabilities).decode(),
-                    f"{PREFIX}resources": orjson.dumps(allocatable).decode(),
-                    f"{PREFIX}labels": orjson.dumps(request.labels).decode(),
-                    f"{PREFIX}registered-at": repr(now),
-                    f"{PREFIX}sequence": str(time.time_ns()),
-                    f"{PREFIX}status": NodeStatus.REGISTERED.value,
-                },
-            },
-            "spec": {},
-            "status": {
-                "capacity": capacity,
-                "allocatable": capacity,
-                "addresses": [{"type": "InternalIP", "address": request.address}],
-            },
-        }
+        body = node_document(
+            node_id=str(uuid.uuid4()),
+            name=request.name,
+            address=request.address,
+            capabilities=list(request.capabilities),
+            resources=request.resources,
+            labels=request.labels,
+            registered_at=now,
+            status=NodeStatus.REGISTERED.value,
+        )
+        body["metadata"]["annotations"][SEQUENCE] = str(time.time_ns())
         try:
             created = self.rest.request("POST", "/api/v1/nodes", body)
         except ConflictError:
@@ -227,11 +214,7 @@ class KubernetesEdge:
     def list_nodes(self, page: int, limit: int) -> Page[Node]:
         check_page(page, limit)
         nodes = self._edge_nodes()
-        nodes.sort(
-            key=lambda n: int(
-                (n["metadata"].get("annotations") or {}).get(f"{PREFIX}sequence", "0")
-            )
-        )
+        nodes.sort(key=lambda n: int((n["metadata"].get("annotations") or {}).get(SEQUENCE, "0")))
         chunk = page_of(nodes, page, limit)
         renewals = self._renewals() if chunk.items else {}
         return Page(
@@ -257,7 +240,7 @@ class KubernetesEdge:
                 {"status": "must be one of 'active', 'maintenance', 'offline'"},
             )
         annotations = node["metadata"].get("annotations") or {}
-        reported = NodeStatus(annotations.get(f"{PREFIX}status", "registered"))
+        reported = NodeStatus(annotations.get(STATUS, "registered"))
         renewed = self._renewals().get(name)
         if update.heartbeat:
             renewed = self.clock.now()
@@ -268,7 +251,7 @@ class KubernetesEdge:
                 "spec": {
                     "holderIdentity": name,
                     "leaseDurationSeconds": int(self.grace_period),
-                    "renewTime": _micro_time(renewed),
+                    "renewTime": micro_time(renewed),
                 },
             }
             try:
@@ -282,13 +265,13 @@ class KubernetesEdge:
             if reported is NodeStatus.OFFLINE:
                 renewed = None
                 self._forget_lease(name)
-        usage = orjson.loads(annotations.get(f"{PREFIX}usage", "{}"))
+        usage = orjson.loads(annotations.get(USAGE, "{}"))
         usage.update({k: str(v) for k, v in update.resources.items()})
         patch = {
             "metadata": {
                 "annotations": {
-                    f"{PREFIX}status": reported.value,
-                    f"{PREFIX}usage": orjson.dumps(usage).decode(),
+                    STATUS: reported.value,
+                    USAGE: orjson.dumps(usage).decode(),
                 }
             },
             "spec": {"unschedulable": reported is NodeStatus.MAINTENANCE},
@@ -296,7 +279,7 @@ class KubernetesEdge:
         patched = self.rest.request(
             "PATCH", f"/api/v1/nodes/{name}", patch, content_type="application/merge-patch+json"
         )
-        if annotations.get(f"{PREFIX}status") != reported.value:
+        if annotations.get(STATUS) != reported.value:
             self.schedule()  # a node that came back, or went into maintenance
         return self._view(patched, renewed)
 

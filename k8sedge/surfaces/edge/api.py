@@ -13,8 +13,11 @@ from typing import Any, TypeVar
 
 import attrs
 
-from .backends.base import EdgeBackend
-from .models.edge import (
+from ..._facade import Facade, Runner
+from ...errors import BadRequestError
+from ...pagination import DEFAULT_LIMIT, MAX_LIMIT, check_page
+from ...serde import structure, unstructure
+from .models import (
     AggregatedMetrics,
     Deployment,
     DeployRequest,
@@ -35,8 +38,7 @@ from .models.edge import (
     WorkloadSpec,
     WorkloadUpdate,
 )
-from .pagination import DEFAULT_LIMIT, MAX_LIMIT, check_page
-from .serde import structure, unstructure
+from .service import EdgeService as S
 
 __all__ = ["EdgeAPI", "MetricsAPI", "NodesAPI", "TokensAPI", "WorkloadsAPI"]
 
@@ -52,8 +54,6 @@ def build(cls: type[T], **fields: Any) -> T:
 
 
 def identifier(value: object, field: str) -> str:
-    from .errors import BadRequestError
-
     if not isinstance(value, str) or not value:
         raise BadRequestError(f"{field} must be a non-empty string", {field: "must be a string"})
     return value
@@ -111,22 +111,8 @@ def metrics_samples(samples: Iterable[MetricsSample | Mapping[str, Any]]) -> lis
     ]
 
 
-def iterate(fetch: Any, limit: int) -> Iterator[Any]:
-    check_page(1, limit)
-    page = 1
-    while True:
-        result: Page[Any] = fetch(page, limit)
-        yield from result.items
-        if page >= result.pagination.pages:
-            return
-        page += 1
-
-
-class NodesAPI:
+class NodesAPI(Facade):
     """Edge nodes: register, list, read, heartbeat and status, delete."""
-
-    def __init__(self, backend: EdgeBackend) -> None:
-        self._backend = backend
 
     def register(
         self,
@@ -139,19 +125,19 @@ class NodesAPI:
     ) -> Node:
         """Register a node; a duplicate name raises ``ConflictError``."""
         request = registration(name, address, capabilities, resources, labels)
-        return self._backend.register_node(request)
+        return self._call(S.register_node, request)
 
     def list(self, page: int = 1, limit: int = DEFAULT_LIMIT) -> Page[Node]:
         """One page of nodes, in registration order (``limit`` at most 100)."""
         check_page(page, limit)
-        return self._backend.list_nodes(page, limit)
+        return self._call(S.list_nodes, page, limit)
 
     def iter(self, limit: int = MAX_LIMIT) -> Iterator[Node]:
         """Every node, fetching page after page."""
-        return iterate(self._backend.list_nodes, limit)
+        return self._pages(S.list_nodes, limit)
 
     def get(self, node_id: str) -> Node:
-        return self._backend.get_node(identifier(node_id, "node_id"))
+        return self._call(S.get_node, identifier(node_id, "node_id"))
 
     def update_status(
         self,
@@ -163,21 +149,18 @@ class NodesAPI:
     ) -> Node:
         """Report status and usage; ``heartbeat=True`` marks the node alive now."""
         update = status_update(status, heartbeat, resources)
-        return self._backend.update_node_status(identifier(node_id, "node_id"), update)
+        return self._call(S.update_node_status, identifier(node_id, "node_id"), update)
 
     def heartbeat(self, node_id: str) -> Node:
         """Shorthand for ``update_status(node_id, heartbeat=True)``."""
         return self.update_status(node_id, heartbeat=True)
 
     def delete(self, node_id: str) -> OperationResult:
-        return self._backend.delete_node(identifier(node_id, "node_id"))
+        return self._call(S.delete_node, identifier(node_id, "node_id"))
 
 
-class WorkloadsAPI:
+class WorkloadsAPI(Facade):
     """Workloads: define, list, read, update, delete and deploy."""
-
-    def __init__(self, backend: EdgeBackend) -> None:
-        self._backend = backend
 
     def create(
         self,
@@ -201,7 +184,7 @@ class WorkloadsAPI:
             resources=resources,
             placement=placement,
         )
-        return self._backend.create_workload(spec)
+        return self._call(S.create_workload, spec)
 
     def list(
         self,
@@ -212,17 +195,15 @@ class WorkloadsAPI:
         status: str | None = None,
     ) -> Page[Workload]:
         check_page(page, limit)
-        return self._backend.list_workloads(page, limit, namespace, status)
+        return self._call(S.list_workloads, page, limit, namespace, status)
 
     def iter(
         self, limit: int = MAX_LIMIT, *, namespace: str | None = None, status: str | None = None
     ) -> Iterator[Workload]:
-        return iterate(
-            lambda page, lim: self._backend.list_workloads(page, lim, namespace, status), limit
-        )
+        return self._pages(S.list_workloads, limit, namespace, status)
 
     def get(self, workload_id: str) -> Workload:
-        return self._backend.get_workload(identifier(workload_id, "workload_id"))
+        return self._call(S.get_workload, identifier(workload_id, "workload_id"))
 
     def update(
         self,
@@ -237,30 +218,29 @@ class WorkloadsAPI:
         update = build(
             WorkloadUpdate, replicas=replicas, resources=resources, image=image, placement=placement
         )
-        return self._backend.update_workload(identifier(workload_id, "workload_id"), update)
+        return self._call(S.update_workload, identifier(workload_id, "workload_id"), update)
 
     def delete(self, workload_id: str) -> OperationResult:
-        return self._backend.delete_workload(identifier(workload_id, "workload_id"))
+        return self._call(S.delete_workload, identifier(workload_id, "workload_id"))
 
     def deploy(
         self, workload_id: str, *, nodes: Sequence[str] | None = None, strategy: str = "rolling"
     ) -> DeployResult:
         """Place the workload's replicas (on ``nodes`` only, if given) with a rollout."""
         request = deploy_request(nodes, strategy)
-        return self._backend.deploy_workload(identifier(workload_id, "workload_id"), request)
+        return self._call(S.deploy_workload, identifier(workload_id, "workload_id"), request)
 
     def deployment(self, workload_id: str, deployment_id: str) -> Deployment:
         """A rollout's progress: batches done, replicas updated, nodes waited for."""
-        return self._backend.get_deployment(
-            identifier(workload_id, "workload_id"), identifier(deployment_id, "deployment_id")
+        return self._call(
+            S.get_deployment,
+            identifier(workload_id, "workload_id"),
+            identifier(deployment_id, "deployment_id"),
         )
 
 
-class MetricsAPI:
+class MetricsAPI(Facade):
     """Node metrics: record samples, query windows downsampled into buckets."""
-
-    def __init__(self, backend: EdgeBackend) -> None:
-        self._backend = backend
 
     def record(
         self,
@@ -286,53 +266,55 @@ class MetricsAPI:
             disk_total=disk_total,
             network=network,
         )
-        return self._backend.record_metrics(identifier(node_id, "node_id"), [sample])
+        return self._call(S.record_metrics, identifier(node_id, "node_id"), [sample])
 
     def record_batch(
         self, node_id: str, samples: Iterable[MetricsSample | Mapping[str, Any]]
     ) -> RecordResult:
         """Record many samples of one node in one call (the fast path for ingest)."""
-        return self._backend.record_metrics(
-            identifier(node_id, "node_id"), metrics_samples(samples)
+        return self._call(
+            S.record_metrics, identifier(node_id, "node_id"), metrics_samples(samples)
         )
 
     def node(self, node_id: str, timeframe: str = "1h", resolution: str = "5m") -> NodeMetrics:
         """One node's series over ``timeframe``, averaged into ``resolution`` buckets."""
-        return self._backend.node_metrics(identifier(node_id, "node_id"), timeframe, resolution)
+        return self._call(S.node_metrics, identifier(node_id, "node_id"), timeframe, resolution)
 
     def all(self, timeframe: str = "1h", resolution: str = "5m") -> AggregatedMetrics:
         """Cross-node averages per bucket (Σsum/Σcount) and per-node averages."""
-        return self._backend.all_metrics(timeframe, resolution)
+        return self._call(S.all_metrics, timeframe, resolution)
 
 
-class TokensAPI:
+class TokensAPI(Facade):
     """JWT tokens for nodes: generate, validate, revoke."""
 
-    def __init__(self, backend: EdgeBackend) -> None:
-        self._backend = backend
-
     def generate(self, node_id: str, expiration: str = "24h") -> IssuedToken:
-        return self._backend.generate_token(
-            build(TokenRequest, node_id=node_id, expiration=expiration)
-        )
+        request = build(TokenRequest, node_id=node_id, expiration=expiration)
+        return self._call(S.generate_token, request)
 
     def validate(self, token: str) -> TokenValidation:
         """Never raises for a bad token: ``valid`` is false and ``reason`` says why."""
-        return self._backend.validate_token(token if isinstance(token, str) else "")
+        return self._call(S.validate_token, token if isinstance(token, str) else "")
 
     def revoke(self, token: str) -> OperationResult:
-        return self._backend.revoke_token(identifier(token, "token"))
+        return self._call(S.revoke_token, identifier(token, "token"))
 
 
-class EdgeAPI:
+class EdgeAPI(Facade):
     """The edge orchestrator surface: ``nodes``, ``workloads``, ``metrics``, ``tokens``."""
 
-    def __init__(self, backend: EdgeBackend) -> None:
-        self._backend = backend
-        self.nodes = NodesAPI(backend)
-        self.workloads = WorkloadsAPI(backend)
-        self.metrics = MetricsAPI(backend)
-        self.tokens = TokensAPI(backend)
+    nodes: NodesAPI
+    workloads: WorkloadsAPI
+    metrics: MetricsAPI
+    tokens: TokensAPI
+
+    def __init__(self, runner: Runner) -> None:
+        super().__init__(runner)
+        self.nodes = NodesAPI(runner)
+        self.workloads = WorkloadsAPI(runner)
+        self.metrics = MetricsAPI(runner)
+        self.tokens = TokensAPI(runner)
 
     def health(self) -> Health:
-        return self._backend.health()
+        """The service's health, version and time."""
+        return self._call(S.health)

@@ -18,8 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ..errors import BadRequestError, ConflictError, NotFoundError
-from ..models.edge import (
+from ...errors import BadRequestError, ConflictError, NotFoundError
+from ...pagination import check_page, page_of
+from ...serde import structure, unstructure
+from ...timeutil import to_datetime
+from .models import (
     Deployment,
     DeploymentStatus,
     DeployRequest,
@@ -34,19 +37,16 @@ from ..models.edge import (
     WorkloadType,
     WorkloadUpdate,
 )
-from ..pagination import check_page, page_of
-from ..serde import structure, unstructure
-from ..surfaces.edge.placement import (
+from .placement import (
     pod_document,
     validate_placement,
     validate_resources,
     validate_spec,
 )
-from ..timeutil import to_datetime
 
 if TYPE_CHECKING:
-    from .kubernetes import KubernetesSimulator
-    from .kubernetes_edge import KubernetesEdge
+    from ..simulator.kubernetes import KubernetesSimulator
+    from .kubernetes import KubernetesEdge
 
 __all__ = ["KubernetesWorkloads"]
 

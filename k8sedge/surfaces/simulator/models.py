@@ -189,7 +189,7 @@ class ResourcesForLoad:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ResourcesForLoad:
-        from ..errors import BadRequestError
+        from ...errors import BadRequestError
 
         if not isinstance(data, dict):
             raise BadRequestError("resources must be a JSON object", {"body": "not an object"})

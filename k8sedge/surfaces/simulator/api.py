@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..backends.base import SimulatorBackend
-from ..errors import BadRequestError
-from ..kube.kinds import kind_info
-from ..models.simulator import KubeObject, ResourcesForLoad, SchedulingResult, WatchEvent
-from ..surfaces.simulator.config import SchedulerConfiguration, config_from_dict, config_to_dict
+from ..._facade import Facade, Runner
+from ...errors import BadRequestError
+from ...kube.kinds import kind_info
+from .config import SchedulerConfiguration, config_from_dict, config_to_dict
+from .models import KubeObject, ResourcesForLoad, SchedulingResult, WatchEvent
+from .service import SimulatorService as S
 
 __all__ = ["ResourceAPI", "SimulatorAPI"]
 
@@ -24,11 +25,19 @@ def _document(obj: KubeObject | Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
-class ResourceAPI:
+def _objects(items: list[dict[str, Any]]) -> list[KubeObject]:
+    return [KubeObject(o) for o in items]
+
+
+def _result(pod: dict[str, Any]) -> SchedulingResult:
+    return SchedulingResult.from_pod(pod)
+
+
+class ResourceAPI(Facade):
     """Create/apply, get, list and delete one kind of object."""
 
-    def __init__(self, backend: SimulatorBackend, kind: str) -> None:
-        self._backend = backend
+    def __init__(self, runner: Runner, kind: str) -> None:
+        super().__init__(runner)
         self.kind = kind_info(kind).plural
         self._namespaced = kind_info(kind).namespaced
 
@@ -37,46 +46,54 @@ class ResourceAPI:
 
     def create(self, obj: KubeObject | Mapping[str, Any]) -> KubeObject:
         """Create; an existing name is ``ConflictError``. Pods are scheduled at once."""
-        return KubeObject(self._backend.create(self.kind, _document(obj)))
+        return self._then(KubeObject, S.create, self.kind, _document(obj))
 
     def apply(self, obj: KubeObject | Mapping[str, Any]) -> KubeObject:
         """Create or replace."""
-        return KubeObject(self._backend.apply(self.kind, _document(obj)))
+        return self._then(KubeObject, S.apply, self.kind, _document(obj))
 
     def get(self, name: str, namespace: str | None = None) -> KubeObject:
-        return KubeObject(self._backend.get(self.kind, name, self._ns(namespace)))
+        return self._then(KubeObject, S.get, self.kind, name, self._ns(namespace))
 
     def list(self, namespace: str | None = None, *, results: bool = False) -> list[KubeObject]:
         """Every object (of ``namespace``, if given); ``results`` adds pods' result annotations."""
         namespace = namespace if self._namespaced else None
-        return [KubeObject(o) for o in self._backend.list(self.kind, namespace, results)]
+        return self._then(_objects, S.list, self.kind, namespace, results)
 
     def delete(self, name: str, namespace: str | None = None) -> KubeObject:
-        return KubeObject(self._backend.delete(self.kind, name, self._ns(namespace)))
+        return self._then(KubeObject, S.delete, self.kind, name, self._ns(namespace))
 
 
 class PodsAPI(ResourceAPI):
     def result(self, name: str, namespace: str | None = None) -> SchedulingResult:
         """The pod's last scheduling result: selected node, filter and score detail."""
-        return self.get(name, namespace).scheduling_result()
+        return self._then(_result, S.get, self.kind, name, self._ns(namespace))
 
 
-class SimulatorAPI:
+class SimulatorAPI(Facade):
     """The scheduler simulator: configuration, reset, export/import, watch, objects."""
 
-    def __init__(self, backend: SimulatorBackend) -> None:
-        self._backend = backend
-        self.pods = PodsAPI(backend, "pods")
-        self.nodes = ResourceAPI(backend, "nodes")
-        self.pvs = ResourceAPI(backend, "persistentvolumes")
-        self.pvcs = ResourceAPI(backend, "persistentvolumeclaims")
-        self.storage_classes = ResourceAPI(backend, "storageclasses")
-        self.priority_classes = ResourceAPI(backend, "priorityclasses")
-        self.namespaces = ResourceAPI(backend, "namespaces")
+    pods: PodsAPI
+    nodes: ResourceAPI
+    pvs: ResourceAPI
+    pvcs: ResourceAPI
+    storage_classes: ResourceAPI
+    priority_classes: ResourceAPI
+    namespaces: ResourceAPI
+
+    def __init__(self, runner: Runner) -> None:
+        super().__init__(runner)
+        self.pods = PodsAPI(runner, "pods")
+        self.nodes = ResourceAPI(runner, "nodes")
+        self.pvs = ResourceAPI(runner, "persistentvolumes")
+        self.pvcs = ResourceAPI(runner, "persistentvolumeclaims")
+        self.storage_classes = ResourceAPI(runner, "storageclasses")
+        self.priority_classes = ResourceAPI(runner, "priorityclasses")
+        self.namespaces = ResourceAPI(runner, "namespaces")
 
     def config(self) -> SchedulerConfiguration:
         """The current ``KubeSchedulerConfiguration``."""
-        return config_from_dict(self._backend.get_config())
+        return self._then(config_from_dict, S.get_config)
 
     def update_config(self, config: SchedulerConfiguration | Mapping[str, Any]) -> None:
         """Apply the ``profiles`` and ``extenders`` of a configuration; invalid: 400."""
@@ -85,21 +102,21 @@ class SimulatorAPI:
         else:
             data = dict(config)
         config_from_dict(data)  # the same check as the server, before sending
-        self._backend.update_config(data)
+        return self._call(S.update_config, data)
 
     def reset(self) -> None:
         """Back to the initial objects and configuration."""
-        self._backend.reset()
+        return self._call(S.reset)
 
     def export(self) -> ResourcesForLoad:
-        return self._backend.export()
+        return self._call(S.export)
 
     def import_(self, resources: ResourcesForLoad | Mapping[str, Any]) -> None:
         """Load a ``ResourcesForLoad`` (model or JSON dict); bound pods stay bound and the
         rest are scheduled."""
         if not isinstance(resources, ResourcesForLoad):
             resources = ResourcesForLoad.from_dict(dict(resources))
-        self._backend.import_(resources)
+        return self._call(S.import_, resources)
 
     def watch(
         self,
@@ -124,4 +141,4 @@ class SimulatorAPI:
             "priorityclasses": priority_classes,
             "namespaces": namespaces,
         }
-        return self._backend.watch(versions, timeout)
+        return self._stream(S.watch, versions, timeout)

@@ -1,1 +1,0 @@
-"""The scheduler-simulator surface: its memory implementation and its client API."""
