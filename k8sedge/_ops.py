@@ -106,6 +106,8 @@ class Op:
     stream: Any = None  # hooks for streamed answers (the list-watch)
     render: Callable[[Any, Mapping[str, str]], Any] | None = None
     client_query: Mapping[str, str] = field(factory=dict)
+    # a ``Location`` header for the answer, from the result and the path parameters
+    location: Callable[[Any, Mapping[str, str]], str] | None = None
     statuses: tuple[int, ...] = ()  # other documented answers (e.g. 409, 410)
     aliases: tuple[str, ...] = ()  # other paths the server answers (the real systems' spellings)
 
@@ -128,8 +130,8 @@ class _Declaration:
 def op(method: str = "", path: str = "", **options: Any) -> Callable[[F], F]:
     """Declare the wire of a service method (see the module docstring for the options:
     ``status``, ``scope``, ``summary``, ``list_key``, ``fields``, ``wire``, ``codecs``,
-    ``render``, ``client_query``, ``stream``, ``action``, ``blocking``, ``local``,
-    ``statuses``, ``aliases``, ``sources``)."""
+    ``render``, ``client_query``, ``location``, ``stream``, ``action``, ``blocking``,
+    ``local``, ``statuses``, ``aliases``, ``sources``)."""
 
     def mark(fn: F) -> F:
         fn.__k8sedge_op__ = _Declaration(method, path, options)  # type: ignore[attr-defined]

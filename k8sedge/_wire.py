@@ -93,8 +93,9 @@ class Dialect:
         """The status and body for a result already encoded as JSON-shaped ``payload``."""
         return op.status, payload
 
-    def unwrap(self, op: Op, body: Any) -> Any:
-        """The result's JSON from a success body (undoes ``success``)."""
+    def unwrap(self, op: Op, body: Any, headers: Mapping[str, str]) -> Any:
+        """The result's JSON from a success answer (undoes ``success``; ``headers`` carry
+        what some systems answer there, such as a ``Location``)."""
         return body
 
     def envelope_schema(self, op: Op, schema: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -90,28 +90,14 @@ def _kubernetes(
 
 
 @pytest.fixture(params=[*BACKENDS, "kubernetes"])
-def sim_client(
+def any_client(
     request: pytest.FixtureRequest,
     memory_backend: k8sedge.MemoryBackend,
     tmp_path: Any,
     clock: ManualClock,
 ) -> Iterator[k8sedge.Client]:
-    """For the simulator surface: every backend, the kubernetes backend included."""
-    if request.param == "kubernetes":
-        yield from _kubernetes(request, memory_backend, tmp_path, clock)
-    else:
-        yield from _client(request, request.param, memory_backend)
-
-
-@pytest.fixture(params=[*BACKENDS, "kubernetes"])
-def edge_client(
-    request: pytest.FixtureRequest,
-    memory_backend: k8sedge.MemoryBackend,
-    tmp_path: Any,
-    clock: ManualClock,
-) -> Iterator[k8sedge.Client]:
-    """For the edge nodes, metrics and tokens: every backend, the kubernetes backend included
-    (it does not map workloads yet; their tests use ``client``)."""
+    """A client on every backend, the kubernetes backend (through the Kubernetes API facade)
+    included; all on the same memory cluster and clock."""
     if request.param == "kubernetes":
         yield from _kubernetes(request, memory_backend, tmp_path, clock)
     else:
@@ -122,7 +108,8 @@ def edge_client(
 def client(
     request: pytest.FixtureRequest, memory_backend: k8sedge.MemoryBackend
 ) -> Iterator[k8sedge.Client]:
-    """A client on each backend, all driven by the same memory cluster and clock."""
+    """A client on the memory and http backends, all driven by the same memory cluster and
+    clock (for what the kubernetes backend does differently, e.g. clock-paced rollouts)."""
     yield from _client(request, request.param, memory_backend)
 
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol, TypeVar
 
 from attrs import evolve
 
@@ -45,7 +45,27 @@ from .tokens import TokenService
 from .watch import watch_events
 from .workloads import WorkloadController
 
-__all__ = ["INITIAL_OBJECTS", "Cluster"]
+__all__ = ["INITIAL_OBJECTS", "Cluster", "Extension"]
+
+E = TypeVar("E", bound="Extension")
+
+
+class Extension(Protocol):
+    """A lens's own state and controller on the cluster (a pool's processes, MLBench runs,
+    Cello clusters): created once per cluster by ``Cluster.extension``, told of what happens,
+    and cleared by ``reset``."""
+
+    def reconcile(self, now: float) -> None:
+        """Move state forward to ``now`` (called by every ``tick``)."""
+
+    def pod_event(self, event: str, pod: dict[str, Any]) -> None:
+        """A pod was added, modified (bound) or deleted."""
+
+    def node_event(self, event: str, name: str) -> None:
+        """``"added"``, ``"offline"``, ``"online"`` or ``"removed"``."""
+
+    def clear(self) -> None:
+        """Forget everything (``reset``)."""
 
 INITIAL_OBJECTS: list[tuple[str, dict[str, Any]]] = [
     *[
@@ -109,6 +129,7 @@ class Cluster:
         self.workloads = WorkloadController(self, rollout_interval)
         self.metrics = MetricsStore(retention=metrics_retention)
         self.tokens = TokenService(self.clock, token_secret)
+        self.extensions: dict[str, Extension] = {}
         for kind, obj in INITIAL_OBJECTS:
             self.store.create(kind, copy_object(obj))
 
@@ -137,11 +158,37 @@ class Cluster:
         try:
             if self.nodes.refresh(now):
                 self.nodes_changed()
+            self.liveness_seen()
             self.workloads.reconcile(now)
+            for extension in list(self.extensions.values()):
+                extension.reconcile(now)
             self.queue.run()
         finally:
             self._ticking = False
         return now
+
+    def extension(self, name: str, factory: Callable[[Cluster], E]) -> E:
+        """The cluster's extension ``name``, created by ``factory(cluster)`` on first use."""
+        with self.lock:
+            existing = self.extensions.get(name)
+            if existing is None:
+                existing = self.extensions[name] = factory(self)
+            return existing  # type: ignore[return-value]
+
+    def _tell_nodes(self, event: str, name: str) -> None:
+        for extension in list(self.extensions.values()):
+            extension.node_event(event, name)
+
+    def liveness_seen(self) -> None:
+        """Tell the extensions which nodes went offline or came back."""
+        transitions, self.nodes.transitions = self.nodes.transitions, []
+        for record, offline in transitions:
+            self._tell_nodes("offline" if offline else "online", record.name)
+
+    def node_added(self, name: str) -> None:
+        """A node registered through a lens (not written as a document)."""
+        self.nodes_changed()
+        self._tell_nodes("added", name)
 
     def nodes_changed(self) -> None:
         """A node was added or came back: pending pods and waiting rollouts try again."""
@@ -161,6 +208,7 @@ class Cluster:
                 yield now
                 if outer:
                     self.queue.run()
+                    self.liveness_seen()
             finally:
                 if outer:
                     self._ticking = False
@@ -198,6 +246,8 @@ class Cluster:
                     del removed
             self.queue.clear()
             self.workloads.clear()
+            for extension in self.extensions.values():
+                extension.clear()
             self.metrics.clear()
             self.scheduler = Scheduler(self.table, self.initial_config, seed=self.seed)
             self._wire_scheduler()
@@ -323,8 +373,11 @@ class Cluster:
         elif plural == "leases" and event != DELETED:
             self._lease_renewed(obj)
         self.kube.changed(plural, event, obj)
-        if plural == "pods" and event == DELETED:
-            self.workloads.pod_deleted(obj)
+        if plural == "pods":
+            if event == DELETED:
+                self.workloads.pod_deleted(obj)
+            for extension in list(self.extensions.values()):
+                extension.pod_event(event, obj)
         if schedule:
             self.queue.run()
 
@@ -334,11 +387,14 @@ class Cluster:
             self.node_removed(name)
         else:
             self.nodes_changed()
+            if event == ADDED:
+                self._tell_nodes("added", name)
 
     def node_removed(self, name: str) -> None:
         """A node is gone: the pods bound to it go too (pod GC), and their controllers
         replace them."""
         self.scheduler.remove_node(name)
+        self._tell_nodes("removed", name)
         for pod in list(self.store.items("pods")):
             if (pod.get("spec") or {}).get("nodeName") == name:
                 meta = pod["metadata"]
@@ -365,6 +421,8 @@ class Cluster:
     def pod_bound(self, pod: dict[str, Any]) -> None:
         """The scheduler bound a pod: its controller sees it ready."""
         self.kube.changed("pods", MODIFIED, pod)
+        for extension in list(self.extensions.values()):
+            extension.pod_event(MODIFIED, pod)
 
     def _lease_renewed(self, lease: dict[str, Any]) -> None:
         """A kubelet's heartbeat: a Lease in ``kube-node-lease`` named after its node."""

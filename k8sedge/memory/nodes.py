@@ -141,6 +141,8 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
         self._offline = np.zeros(table.capacity, dtype=np.bool_)
         self._monitored = np.zeros(table.capacity, dtype=np.bool_)
         self._checked_at = -np.inf
+        # liveness changes not yet seen by the cluster's controllers: (node, now offline)
+        self.transitions: list[tuple[NodeRecord, bool]] = []
 
     # -- the store's view: name -> Node document --------------------------------------------
 
@@ -228,6 +230,10 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
     def is_reachable(self, record: NodeRecord, now: float) -> bool:
         return self.status_of(record, now) != OFFLINE
 
+    def is_offline(self, record: NodeRecord) -> bool:
+        """Offline as liveness last saw it (tainted unreachable)."""
+        return bool(self._offline[record.row])
+
     def refresh(self, now: float, *, force: bool = False) -> list[NodeRecord]:
         """Apply liveness at ``now``; returns the nodes that came back (at most once per clock
         second unless ``force``)."""
@@ -252,6 +258,8 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
 
     def _set_offline(self, record: NodeRecord, offline: bool, now: float) -> None:
         row = record.row
+        if bool(self._offline[row]) != offline:
+            self.transitions.append((record, offline))
         self._offline[row] = offline
         taints = [t for t in self.table.taints[row] if t != UNREACHABLE]
         if offline:

@@ -38,14 +38,17 @@ def error_response(dialect: Dialect, exc: K8sEdgeError) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type=_JSON, headers=headers)
 
 
-def success_response(dialect: Dialect, op: Op, result: Any, query: Any) -> Response:
-    payload = op.render(result, query) if op.render is not None else None
+def success_response(dialect: Dialect, op: Op, result: Any, request: Request) -> Response:
+    payload = op.render(result, request.query_params) if op.render is not None else None
     if payload is None and op.result not in (None, type(None)):
         payload = dialect.encode_result(op, result)
     status, body = dialect.success(op, payload)
+    headers = None
+    if op.location is not None:
+        headers = {"Location": op.location(result, request.path_params)}
     if body is None:
-        return Response(status_code=status)
-    return Response(orjson.dumps(body), status_code=status, media_type=_JSON)
+        return Response(status_code=status, headers=headers)
+    return Response(orjson.dumps(body), status_code=status, media_type=_JSON, headers=headers)
 
 
 async def read_body(request: Request, dialect: Dialect) -> Any:
@@ -167,7 +170,7 @@ def _endpoint(
             args = read_args(op, dialect, request, body)
             run = blocking_call if op.blocking else call
             result = await run(getattr(service, op.name), *args)
-            return success_response(dialect, op, result, request.query_params)
+            return success_response(dialect, op, result, request)
         except K8sEdgeError as exc:
             return error_response(dialect, exc)
 

@@ -138,7 +138,7 @@ def check(surface: Surface, op: Op, response: httpx.Response) -> Any:
                     "response": response.text[:200],
                 },
             )
-        return surface.dialect.unwrap(op, body)
+        return surface.dialect.unwrap(op, body, response.headers)
     if error is None:
         error = InternalError(f"{op.name}: unexpected HTTP {response.status_code}", {})
     if isinstance(error, RateLimitedError):

