@@ -9,12 +9,33 @@ store, the kubernetes backend calls the API server.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from ..engine import PodRequest, Scheduler, ScheduleResult
 from ..engine.extenders import bind_with
+from ..engine.types import LabelSelector
+from .translate import label_selector
 
-__all__ = ["Binder", "schedule_pod"]
+__all__ = ["Binder", "controller_selector", "schedule_pod"]
+
+_CONTROLLERS = {"ReplicaSet": "replicasets", "StatefulSet": "statefulsets"}
+
+
+def controller_selector(
+    pod: dict[str, Any], find: Callable[[str, str, str | None], dict[str, Any] | None]
+) -> LabelSelector | None:
+    """The selector of the ReplicaSet or StatefulSet that controls ``pod`` (upstream's
+    ``DefaultSelector``, for PodTopologySpread's system default constraints)."""
+    meta = pod.get("metadata") or {}
+    for ref in meta.get("ownerReferences") or ():
+        if not isinstance(ref, dict) or not ref.get("controller"):
+            continue
+        plural = _CONTROLLERS.get(str(ref.get("kind")))
+        owner = find(plural, str(ref.get("name", "")), meta.get("namespace")) if plural else None
+        if owner is not None:
+            return label_selector((owner.get("spec") or {}).get("selector"))
+    return None
 
 
 class Binder(Protocol):

@@ -17,17 +17,15 @@ from ..engine import ScheduleResult
 from ..engine.types import LabelSelector
 from ..engine.volumes import pick_volume
 from ..kube.kinds import KINDS, object_key
-from ..kube.scheduling import schedule_pod
+from ..kube.scheduling import controller_selector, schedule_pod
 from ..kube.store import copy_object
-from ..kube.translate import bound_status, label_selector, pod_request, unschedulable_status
+from ..kube.translate import bound_status, pod_request, unschedulable_status
 from ..timeutil import to_datetime
 
 if TYPE_CHECKING:
     from .core import Cluster
 
 __all__ = ["SchedulingQueue", "pod_key"]
-
-_OWNER_KINDS = {"ReplicaSet": "replicasets", "StatefulSet": "statefulsets"}
 
 
 def pod_key(pod: dict[str, Any]) -> str:
@@ -102,22 +100,11 @@ class SchedulingQueue:
 
     def default_spread(self, pod: dict[str, Any]) -> LabelSelector | None:
         """The selector of the pod's controller, for PodTopologySpread's system defaults
-        (upstream's ``DefaultSelector``: the ReplicaSet or StatefulSet that owns it, or the
-        edge workload)."""
-        meta = pod.get("metadata") or {}
-        for ref in meta.get("ownerReferences") or ():
-            if not isinstance(ref, dict) or not ref.get("controller"):
-                continue
-            kind = ref.get("kind")
-            if kind == "Workload":
+        (a ReplicaSet or StatefulSet, or the edge workload)."""
+        for ref in (pod.get("metadata") or {}).get("ownerReferences") or ():
+            if isinstance(ref, dict) and ref.get("controller") and ref.get("kind") == "Workload":
                 return self.core.workloads.spread_selector(str(ref.get("uid", "")))
-            plural = _OWNER_KINDS.get(str(kind))
-            if plural is None:
-                continue
-            owner = self.core.store.find(plural, str(ref.get("name", "")), meta.get("namespace"))
-            if owner is not None:
-                return label_selector((owner.get("spec") or {}).get("selector"))
-        return None
+        return controller_selector(pod, self.core.store.find)
 
 
 class _StoreBinder:

@@ -24,7 +24,7 @@ from ...backends.kubernetes import CONFIG_MAP, SCHEDULER_NAME, kube_path as _pat
 from ...engine import NodeTable, Scheduler, ScheduleResult
 from ...errors import BadRequestError, ExpiredError, NotFoundError, UnsupportedError
 from ...kube.kinds import SIMULATOR_KINDS, KindInfo, kind_info
-from ...kube.scheduling import schedule_pod
+from ...kube.scheduling import controller_selector, schedule_pod
 from ...kube.snapshot import export_resources, fix_claim_ref, import_plan, strip_results
 from ...kube.translate import pod_request, sync_node, unschedulable_status
 from ...memory.nodes import UNREACHABLE
@@ -195,7 +195,18 @@ class KubernetesSimulator:
     def _schedule_one(self, scheduler: Scheduler, pod: dict[str, Any]) -> None:
         meta = pod["metadata"]
         key = f"{meta['namespace']}/{meta['name']}"
-        schedule_pod(scheduler, pod, pod_request(pod), key, _RestBinder(self.rest))
+        spread = controller_selector(pod, self._find)
+        request = pod_request(pod, default_spread=spread)
+        schedule_pod(scheduler, pod, request, key, _RestBinder(self.rest))
+
+    def _find(self, plural: str, name: str, namespace: str | None) -> dict[str, Any] | None:
+        try:
+            found: dict[str, Any] = self.rest.request(
+                "GET", _path(kind_info(plural), namespace, name)
+            )
+        except NotFoundError:
+            return None
+        return found
 
     # -- reset, export, import ---------------------------------------------------------------
 
