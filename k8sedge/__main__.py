@@ -14,6 +14,7 @@ def _serve(args: argparse.Namespace) -> int:
         import uvicorn
 
         from .server import create_app, parse_rate_limit
+        from .surfaces import all_surfaces
     except ImportError as exc:  # pragma: no cover - depends on the install
         print(
             f"k8sedge serve needs the server extra: pip install 'k8sedge[server]' ({exc})",
@@ -31,18 +32,14 @@ def _serve(args: argparse.Namespace) -> int:
     admin_token = args.admin_token or os.environ.get("K8SEDGE_ADMIN_TOKEN") or None
     app = create_app(admin_token=admin_token, rate_limit=args.rate_limit)
     scheme = "https" if args.certfile else "http"
-    print(f"k8sedge serving the edge API on {scheme}://{args.host}:{args.port}/api/v1", flush=True)
+    surfaces = ", ".join(s.name for s in all_surfaces())
+    print(f"k8sedge serving {surfaces} on {scheme}://{args.host}:{args.port}", flush=True)
+    print(f"    connect with: k8sedge.connect('{scheme}://{args.host}:{args.port}', token=...)")
     if admin_token is None:
         print("admin token (send it as 'Authorization: Bearer <token>'):", flush=True)
         print(f"    {app.state.admin_token}", flush=True)
-    tls = {"ssl_certfile": args.certfile, "ssl_keyfile": args.keyfile}
-    servers = [
-        uvicorn.Server(
-            uvicorn.Config(
-                app, host=args.host, port=args.port, log_level=args.log_level, lifespan="off", **tls
-            )
-        )
-    ]
+    options = _uvicorn_options(args)
+    servers = [uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, **options))]
     if args.kube_port is not None:
         from .kubeapi import create_kube_app, write_kubeconfig
 
@@ -51,16 +48,7 @@ def _serve(args: argparse.Namespace) -> int:
         kube_token = app.state.admin_token if args.certfile else None
         kube_app = create_kube_app(app.state.backend.cluster, token=kube_token)
         servers.append(
-            uvicorn.Server(
-                uvicorn.Config(
-                    kube_app,
-                    host=args.host,
-                    port=args.kube_port,
-                    log_level=args.log_level,
-                    lifespan="off",
-                    **tls,
-                )
-            )
+            uvicorn.Server(uvicorn.Config(kube_app, host=args.host, port=args.kube_port, **options))
         )
         path = write_kubeconfig(
             args.kubeconfig, f"{scheme}://{args.host}:{args.kube_port}", kube_token
@@ -75,6 +63,25 @@ def _serve(args: argparse.Namespace) -> int:
 
     asyncio.run(run_all())
     return 0
+
+
+def _uvicorn_options(args: argparse.Namespace) -> dict[str, object]:
+    """How ``serve`` runs uvicorn: uvloop and httptools where installed (the ``server`` extra
+    installs both), and no line per request unless ``--access-log``."""
+    import importlib.util
+
+    def have(module: str) -> bool:
+        return importlib.util.find_spec(module) is not None
+
+    return {
+        "loop": "uvloop" if have("uvloop") else "asyncio",
+        "http": "httptools" if have("httptools") else "h11",
+        "access_log": args.access_log,
+        "log_level": args.log_level,
+        "lifespan": "off",
+        "ssl_certfile": args.certfile,
+        "ssl_keyfile": args.keyfile,
+    }
 
 
 def _kubeconfig(args: argparse.Namespace) -> int:
@@ -105,6 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="per-token limit: '600/minute' (default), '50/second', or 'off'",
     )
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log a line per request (off by default: it costs a third of the throughput)",
+    )
     serve.add_argument(
         "--kube-port",
         type=int,
