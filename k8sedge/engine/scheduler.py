@@ -22,6 +22,7 @@ from ..surfaces.simulator.config import (
     SchedulerConfiguration,
     default_configuration,
     resolve_profile,
+    validate_configuration,
     validate_extenders,
 )
 from .extenders import MAX_EXTENDER_PRIORITY, ExtenderClient, ExtenderError
@@ -228,6 +229,7 @@ class Scheduler:
 
     def configure(self, config: SchedulerConfiguration) -> None:
         """Switch to a (defaulted) configuration; raises ``BadRequestError`` if invalid."""
+        validate_configuration(config)
         profiles = [resolve_profile(p, i) for i, p in enumerate(config.profiles)]
         validate_extenders(config.extenders)
         self.config = config
