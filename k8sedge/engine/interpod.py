@@ -61,9 +61,8 @@ class InterPodAffinity(Plugin):
         selector = term.namespace_selector
         if selector is None:
             wanted = list(term.namespaces) or [own]
-            if len(wanted) == 1:
-                return codes == index.get(wanted[0], -2)
-            return np.isin(codes, [index[ns] for ns in wanted if ns in index])
+            same: BoolArray = np.isin(codes, [index[ns] for ns in wanted if ns in index])
+            return same
         if not selector.match_labels and not selector.match_expressions:
             return np.ones(len(codes), dtype=np.bool_)
         labels = self.state.namespace_labels
@@ -72,7 +71,8 @@ class InterPodAffinity(Plugin):
             for ns, code in index.items()
             if ns in term.namespaces or selector.matches(labels(ns))
         ]
-        return np.isin(codes, chosen)
+        selected: BoolArray = np.isin(codes, chosen)
+        return selected
 
     def _selects_namespace(self, term: PodAffinityTerm, owner: str, namespace: str) -> bool:
         """``AffinityTerm.Matches``' namespace half for a pod in ``namespace``."""
@@ -158,13 +158,17 @@ class InterPodAffinity(Plugin):
                 affinity_fail |= ~pods_exist
         anti_fail = np.zeros(n, dtype=np.bool_)
         for term in pod.anti_affinity:
-            counts = self._pair_counts(self._matching(term, pod.namespace), term.topology_key, table)
+            counts = self._pair_counts(
+                self._matching(term, pod.namespace), term.topology_key, table
+            )
             if counts.any():
                 _, codes = table.label_codes(term.topology_key)
                 node_codes = codes[rows]
                 anti_fail |= (node_codes >= 0) & (counts[np.maximum(node_codes, 0)] > 0)
         existing_fail = np.zeros(n, dtype=np.bool_)
-        for key, code in self._existing_anti(pod, table) if self.state.pods.with_anti_affinity else ():
+        for key, code in (
+            self._existing_anti(pod, table) if self.state.pods.with_anti_affinity else ()
+        ):
             _, codes = table.label_codes(key)
             existing_fail |= codes[rows] == code
         return [
@@ -291,9 +295,7 @@ class PodTopologySpread(Plugin):
         if selector is None or (not selector.match_labels and not selector.match_expressions):
             return ()
         return tuple(
-            c
-            for c in _default_constraints(self.args, selector)
-            if c.when_unsatisfiable == mode
+            c for c in _default_constraints(self.args, selector) if c.when_unsatisfiable == mode
         )
 
     def _selector(self, pod: PodRequest, c: TopologySpreadConstraint) -> LabelSelector | None:

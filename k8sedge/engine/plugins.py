@@ -258,9 +258,7 @@ class NodeAffinity(Plugin):
         )
 
     def skip_filter(self, pod: PodRequest) -> bool:
-        return (
-            not pod.node_selector and pod.required_terms is None and self.added_required is None
-        )
+        return not pod.node_selector and pod.required_terms is None and self.added_required is None
 
     def prefilter(self, pod: PodRequest) -> str | None:
         """Required terms that each name nodes (``metadata.name In``) with none in common."""
@@ -339,10 +337,7 @@ def _is_extended(name: str) -> bool:
 
 def _is_scalar(name: str) -> bool:
     return name not in _NATIVE and (
-        _is_extended(name)
-        or name.startswith("hugepages-")
-        or "/" in name
-        or name.startswith("attachable-volumes-")
+        _is_extended(name) or "/" in name or name.startswith(("hugepages-", "attachable-volumes-"))
     )
 
 

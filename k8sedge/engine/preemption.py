@@ -126,7 +126,7 @@ def _pick(candidates: list[tuple[str, list[int]]], pods: PodIndex) -> tuple[str,
     remaining = candidates
     for score in (highest, total, count, earliest):
         scores = [score(victims) for _, victims in remaining]
-        best = max(scores)  # type: ignore[type-var]
+        best = max(scores)
         remaining = [c for c, s in zip(remaining, scores, strict=True) if s == best]
         if len(remaining) == 1:
             break

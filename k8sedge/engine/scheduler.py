@@ -310,7 +310,9 @@ class Scheduler:
             )
         # round-robin start, as upstream's nextStartNodeIndex
         start = self.next_start_row % total
-        rows = order.rows if start == 0 else np.concatenate([order.rows[start:], order.rows[:start]])
+        rows = (
+            order.rows if start == 0 else np.concatenate([order.rows[start:], order.rows[:start]])
+        )
 
         filter_names = tuple(
             n for n in profile.plugins("filter") if not plugins[n].skip_filter(pod)
@@ -324,8 +326,7 @@ class Scheduler:
                         message += f" preemption: {NOT_ELIGIBLE}"
                     else:
                         message += (
-                            f" preemption: 0/{total} nodes are available: {total} "
-                            f"{NOT_HELPFUL}."
+                            f" preemption: 0/{total} nodes are available: {total} {NOT_HELPFUL}."
                         )
                 return ScheduleResult(pod=pod.name, selected_node=None, message=message)
         to_find = self._num_feasible_to_find(profile, total)

@@ -169,9 +169,7 @@ def run(
     return sim.pods.result(created.name, created.namespace)
 
 
-def scores(
-    result: SchedulingResult, plugin: str, *, normalized: bool = True
-) -> dict[str, int]:
+def scores(result: SchedulingResult, plugin: str, *, normalized: bool = True) -> dict[str, int]:
     """``{node: score}`` of one plugin: normalised (final score, weight 1) or raw."""
     table = result.final_score if normalized else result.score
     return {n: s[plugin] for n, s in table.items() if plugin in s}

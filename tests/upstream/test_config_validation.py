@@ -12,7 +12,9 @@ import k8sedge
 from k8sedge import BadRequestError
 
 
-def profile(name: str = "me", *, args: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+def profile(
+    name: str = "me", *, args: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
     out: dict[str, Any] = {"schedulerName": name, **extra}
     if args is not None:
         out["pluginConfig"] = [{"name": k, "args": v} for k, v in args.items()]
@@ -32,15 +34,18 @@ ARGS = "profiles[0].pluginConfig[0].args"
 INVALID = [
     # validation_test.go: TestValidateKubeSchedulerConfigurationV1
     pytest.param(
-        config(profile(percentageOfNodesToScore=110)), "profiles[0].percentageOfNodesToScore",
+        config(profile(percentageOfNodesToScore=110)),
+        "profiles[0].percentageOfNodesToScore",
         id="validation_test.go: invalid-percentage-of-nodes-to-score in profile",
     ),
     pytest.param(
-        config(profile(percentageOfNodesToScore=-1)), "profiles[0].percentageOfNodesToScore",
+        config(profile(percentageOfNodesToScore=-1)),
+        "profiles[0].percentageOfNodesToScore",
         id="validation_test.go: negative percentage-of-nodes-to-score in profile",
     ),
     pytest.param(
-        config(profile("me"), profile("me")), "profiles[1].schedulerName",
+        config(profile("me"), profile("me")),
+        "profiles[1].schedulerName",
         id="validation_test.go: repeated-scheduler-name",
     ),
     pytest.param(
@@ -100,7 +105,11 @@ INVALID = [
                     "PodTopologySpread": {
                         "defaultingType": "List",
                         "defaultConstraints": [
-                            {"maxSkew": -1, "topologyKey": "k", "whenUnsatisfiable": "DoNotSchedule"}
+                            {
+                                "maxSkew": -1,
+                                "topologyKey": "k",
+                                "whenUnsatisfiable": "DoNotSchedule",
+                            }
                         ],
                     }
                 }
@@ -124,8 +133,7 @@ INVALID = [
             )
         ),
         f"{ARGS}.defaultConstraints[0].topologyKey",
-        id="validation_pluginargs_test.go: TestValidatePodTopologySpreadArgs "
-        "empty topology key",
+        id="validation_pluginargs_test.go: TestValidatePodTopologySpreadArgs empty topology key",
     ),
     pytest.param(
         config(
@@ -151,8 +159,16 @@ INVALID = [
                     "PodTopologySpread": {
                         "defaultingType": "List",
                         "defaultConstraints": [
-                            {"maxSkew": 1, "topologyKey": "k", "whenUnsatisfiable": "DoNotSchedule"},
-                            {"maxSkew": 2, "topologyKey": "k", "whenUnsatisfiable": "DoNotSchedule"},
+                            {
+                                "maxSkew": 1,
+                                "topologyKey": "k",
+                                "whenUnsatisfiable": "DoNotSchedule",
+                            },
+                            {
+                                "maxSkew": 2,
+                                "topologyKey": "k",
+                                "whenUnsatisfiable": "DoNotSchedule",
+                            },
                         ],
                     }
                 }
@@ -211,9 +227,7 @@ INVALID = [
         config(
             profile(
                 args={
-                    "NodeResourcesBalancedAllocation": {
-                        "resources": [{"name": "cpu", "weight": 2}]
-                    }
+                    "NodeResourcesBalancedAllocation": {"resources": [{"name": "cpu", "weight": 2}]}
                 }
             )
         ),
@@ -350,7 +364,16 @@ def test_invalid_configuration_is_rejected(body: dict[str, Any], path: str) -> N
 
 VALID = [
     pytest.param(
-        config(profile(args={"DefaultPreemption": {"minCandidateNodesPercentage": 0, "minCandidateNodesAbsolute": 100}})),
+        config(
+            profile(
+                args={
+                    "DefaultPreemption": {
+                        "minCandidateNodesPercentage": 0,
+                        "minCandidateNodesAbsolute": 100,
+                    }
+                }
+            )
+        ),
         id="validation_pluginargs_test.go: TestValidateDefaultPreemptionArgs "
         "minCandidateNodesPercentage is zero",
     ),

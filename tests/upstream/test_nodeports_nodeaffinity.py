@@ -18,7 +18,9 @@ def ports(*infos: str) -> list[dict[str, Any]]:
     out = []
     for info in infos:
         protocol, ip, port = info.split("/")
-        out.append({"containerPort": int(port), "hostIP": ip, "hostPort": int(port), "protocol": protocol})
+        out.append(
+            {"containerPort": int(port), "hostIP": ip, "hostPort": int(port), "protocol": protocol}
+        )
     return out
 
 
@@ -30,30 +32,42 @@ NODE_PORTS = [
     pytest.param(["TCP/127.0.0.1/8080"], ["TCP/127.0.0.2/8080"], True, id="different host ip"),
     pytest.param(["UDP/127.0.0.1/8080"], ["TCP/127.0.0.1/8080"], True, id="different protocol"),
     pytest.param(
-        ["UDP/127.0.0.1/8000", "UDP/127.0.0.1/8080"], ["UDP/127.0.0.1/8080"], False,
+        ["UDP/127.0.0.1/8000", "UDP/127.0.0.1/8080"],
+        ["UDP/127.0.0.1/8080"],
+        False,
         id="second udp port conflict",
     ),
     pytest.param(
-        ["TCP/127.0.0.1/8001", "UDP/127.0.0.1/8080"], ["TCP/127.0.0.1/8001", "UDP/127.0.0.1/8081"],
-        False, id="first tcp port conflict",
+        ["TCP/127.0.0.1/8001", "UDP/127.0.0.1/8080"],
+        ["TCP/127.0.0.1/8001", "UDP/127.0.0.1/8081"],
+        False,
+        id="first tcp port conflict",
     ),
     pytest.param(
-        ["TCP/0.0.0.0/8001"], ["TCP/127.0.0.1/8001"], False,
+        ["TCP/0.0.0.0/8001"],
+        ["TCP/127.0.0.1/8001"],
+        False,
         id="first tcp port conflict due to 0.0.0.0 hostIP",
     ),
     pytest.param(
-        ["TCP/10.0.10.10/8001", "TCP/0.0.0.0/8001"], ["TCP/127.0.0.1/8001"], False,
+        ["TCP/10.0.10.10/8001", "TCP/0.0.0.0/8001"],
+        ["TCP/127.0.0.1/8001"],
+        False,
         id="TCP hostPort conflict due to 0.0.0.0 hostIP",
     ),
     pytest.param(
-        ["TCP/127.0.0.1/8001"], ["TCP/0.0.0.0/8001"], False,
+        ["TCP/127.0.0.1/8001"],
+        ["TCP/0.0.0.0/8001"],
+        False,
         id="second tcp port conflict to 0.0.0.0 hostIP",
     ),
     pytest.param(
         ["UDP/127.0.0.1/8001"], ["TCP/0.0.0.0/8001"], True, id="second different protocol"
     ),
     pytest.param(
-        ["UDP/127.0.0.1/8001"], ["TCP/0.0.0.0/8001", "UDP/0.0.0.0/8001"], False,
+        ["UDP/127.0.0.1/8001"],
+        ["TCP/0.0.0.0/8001", "UDP/0.0.0.0/8001"],
+        False,
         id="UDP hostPort conflict due to 0.0.0.0 hostIP",
     ),
 ]
@@ -99,45 +113,67 @@ NODE_AFFINITY = [
     pytest.param({"nodeSelector": {"foo": "bar"}}, {}, None, AFFINITY_REASON, id="missing labels"),
     pytest.param({"nodeSelector": {"foo": "bar"}}, {"foo": "bar"}, None, None, id="same labels"),
     pytest.param(
-        {"nodeSelector": {"foo": "bar"}}, {"foo": "bar", "baz": "blah"}, None, None,
+        {"nodeSelector": {"foo": "bar"}},
+        {"foo": "bar", "baz": "blah"},
+        None,
+        None,
         id="node labels are superset",
     ),
     pytest.param(
-        {"nodeSelector": {"foo": "bar", "baz": "blah"}}, {"foo": "bar"}, None, AFFINITY_REASON,
+        {"nodeSelector": {"foo": "bar", "baz": "blah"}},
+        {"foo": "bar"},
+        None,
+        AFFINITY_REASON,
         id="node labels are subset",
     ),
     pytest.param(
         {"affinity": required({"matchExpressions": [expr("foo", "In", "bar", "value2")]})},
-        {"foo": "bar"}, None, None,
+        {"foo": "bar"},
+        None,
+        None,
         id="Pod with matchExpressions using In operator that matches the existing node",
     ),
     pytest.param(
         {"affinity": required({"matchExpressions": [expr("kernel-version", "Gt", "0204")]})},
-        {"kernel-version": "0206"}, None, None,
+        {"kernel-version": "0206"},
+        None,
+        None,
         id="Pod with matchExpressions using Gt operator that matches the existing node",
     ),
     pytest.param(
         {"affinity": required({"matchExpressions": [expr("mem-type", "NotIn", "DDR", "DDR2")]})},
-        {"mem-type": "DDR3"}, None, None,
+        {"mem-type": "DDR3"},
+        None,
+        None,
         id="Pod with matchExpressions using NotIn operator that matches the existing node",
     ),
     pytest.param(
         {"affinity": required({"matchExpressions": [expr("GPU", "Exists")]})},
-        {"GPU": "NVIDIA-GRID-K1"}, None, None,
+        {"GPU": "NVIDIA-GRID-K1"},
+        None,
+        None,
         id="Pod with matchExpressions using Exists operator that matches the existing node",
     ),
     pytest.param(
         {"affinity": required({"matchExpressions": [expr("foo", "In", "value1", "value2")]})},
-        {"foo": "bar"}, None, AFFINITY_REASON,
+        {"foo": "bar"},
+        None,
+        AFFINITY_REASON,
         id="Pod with affinity that don't match node's labels won't schedule onto the node",
     ),
     pytest.param(
-        {"affinity": required()}, {"foo": "bar"}, None, AFFINITY_REASON,
+        {"affinity": required()},
+        {"foo": "bar"},
+        None,
+        AFFINITY_REASON,
         id="Pod with empty MatchExpressions is not a valid value will match no objects and "
         "won't schedule onto the node",
     ),
     pytest.param(
-        {"affinity": required({})}, {"foo": "bar"}, None, AFFINITY_REASON,
+        {"affinity": required({})},
+        {"foo": "bar"},
+        None,
+        AFFINITY_REASON,
         id="Pod with no Affinity will schedule onto a node (empty term matches nothing)",
     ),
     pytest.param(
@@ -146,7 +182,9 @@ NODE_AFFINITY = [
                 {"matchExpressions": [expr("GPU", "Exists"), expr("GPU", "NotIn", "AMD", "INTER")]}
             )
         },
-        {"GPU": "NVIDIA-GRID-K1"}, None, None,
+        {"GPU": "NVIDIA-GRID-K1"},
+        None,
+        None,
         id="Pod with multiple matchExpressions ANDed that matches the existing node",
     ),
     pytest.param(
@@ -155,7 +193,9 @@ NODE_AFFINITY = [
                 {"matchExpressions": [expr("GPU", "Exists"), expr("GPU", "In", "AMD", "INTER")]}
             )
         },
-        {"GPU": "NVIDIA-GRID-K1"}, None, AFFINITY_REASON,
+        {"GPU": "NVIDIA-GRID-K1"},
+        None,
+        AFFINITY_REASON,
         id="Pod with multiple matchExpressions ANDed that doesn't match the existing node",
     ),
     pytest.param(
@@ -165,7 +205,9 @@ NODE_AFFINITY = [
                 {"matchExpressions": [expr("diffkey", "In", "wrong", "value2")]},
             )
         },
-        {"foo": "bar"}, None, None,
+        {"foo": "bar"},
+        None,
+        None,
         id="Pod with multiple NodeSelectorTerms ORed in affinity, matches the node's labels and "
         "will schedule onto the node",
     ),
@@ -174,7 +216,9 @@ NODE_AFFINITY = [
             "nodeSelector": {"foo": "bar"},
             "affinity": required({"matchExpressions": [expr("foo", "Exists")]}),
         },
-        {"foo": "bar"}, None, None,
+        {"foo": "bar"},
+        None,
+        None,
         id="Pod with an Affinity and a PodSpec.NodeSelector(the old thing that we are "
         "deprecating) both are satisfied, will schedule onto the node",
     ),
@@ -183,18 +227,24 @@ NODE_AFFINITY = [
             "nodeSelector": {"foo": "bar"},
             "affinity": required({"matchExpressions": [expr("foo", "Exists")]}),
         },
-        {"foo": "barrrrrr"}, None, AFFINITY_REASON,
+        {"foo": "barrrrrr"},
+        None,
+        AFFINITY_REASON,
         id="Pod with an Affinity matches node's labels but the PodSpec.NodeSelector(the old "
         "thing that we are deprecating) is not satisfied, won't schedule onto the node",
     ),
     pytest.param(
         {"affinity": required({"matchFields": [expr("metadata.name", "In", "node1")]})},
-        {}, None, None,
+        {},
+        None,
+        None,
         id="Pod with matchFields using In operator that matches the existing node",
     ),
     pytest.param(
         {"affinity": required({"matchFields": [expr("metadata.name", "In", "node2")]})},
-        {}, None, AFFINITY_REASON,
+        {},
+        None,
+        AFFINITY_REASON,
         id="Pod with matchFields using In operator that does not match the existing node",
     ),
     pytest.param(
@@ -204,7 +254,9 @@ NODE_AFFINITY = [
                 {"matchExpressions": [expr("foo", "In", "bar")]},
             )
         },
-        {"foo": "bar"}, None, None,
+        {"foo": "bar"},
+        None,
+        None,
         id="Pod with two terms: matchFields does not match, but matchExpressions matches",
     ),
     pytest.param(
@@ -216,7 +268,9 @@ NODE_AFFINITY = [
                 }
             )
         },
-        {"foo": "bar"}, None, AFFINITY_REASON,
+        {"foo": "bar"},
+        None,
+        AFFINITY_REASON,
         id="Pod with one term: matchFields does not match, but matchExpressions matches",
     ),
     pytest.param(
@@ -228,25 +282,41 @@ NODE_AFFINITY = [
                 }
             )
         },
-        {"foo": "bar"}, None, None,
+        {"foo": "bar"},
+        None,
+        None,
         id="Pod with one term: both matchFields and matchExpressions match",
     ),
     pytest.param(
-        {}, {"zone": "foo"},
-        {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [expr("zone", "In", "foo")]}]}},
+        {},
+        {"zone": "foo"},
+        {
+            "requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [{"matchExpressions": [expr("zone", "In", "foo")]}]
+            }
+        },
         None,
         id="Matches added affinity and Pod's node affinity",
     ),
     pytest.param(
         {"affinity": required({"matchExpressions": [expr("zone", "In", "bar")]})},
         {"zone": "foo"},
-        {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [expr("zone", "In", "foo")]}]}},
+        {
+            "requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [{"matchExpressions": [expr("zone", "In", "foo")]}]
+            }
+        },
         AFFINITY_REASON,
         id="Matches added affinity but not Pod's node affinity",
     ),
     pytest.param(
-        {}, {"zone": "bar"},
-        {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [expr("zone", "In", "foo")]}]}},
+        {},
+        {"zone": "bar"},
+        {
+            "requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [{"matchExpressions": [expr("zone", "In", "foo")]}]
+            }
+        },
         ENFORCED_REASON,
         id="Doesn't match added affinity",
     ),
@@ -289,34 +359,46 @@ AFFINITY2 = preferred(
 # pkg/scheduler/framework/plugins/nodeaffinity/node_affinity_test.go: TestNodeAffinityPriority
 PRIORITY = [
     pytest.param(
-        {"affinity": AFFINITY1}, {"node1": LABEL1, "node2": LABEL2, "node3": LABEL3}, None,
+        {"affinity": AFFINITY1},
+        {"node1": LABEL1, "node2": LABEL2, "node3": LABEL3},
+        None,
         {"node1": 100, "node2": 0, "node3": 0},
         id="only node1 matches the preferred scheduling requirements of pod",
     ),
     pytest.param(
-        {"affinity": AFFINITY2}, {"node1": LABEL1, "node5": LABEL5, "node2": LABEL2}, None,
+        {"affinity": AFFINITY2},
+        {"node1": LABEL1, "node5": LABEL5, "node2": LABEL2},
+        None,
         {"node1": 18, "node5": 100, "node2": 36},
         id="all nodes matches the preferred scheduling requirements of pod but with different "
         "priorities ",
     ),
     pytest.param(
-        {"affinity": preferred((1, [expr("key", "In", "value")]))}, {"node1": LABEL4, "node2": LABEL4, "node3": LABEL4},
-        None, {"node1": 0, "node2": 0, "node3": 0},
+        {"affinity": preferred((1, [expr("key", "In", "value")]))},
+        {"node1": LABEL4, "node2": LABEL4, "node3": LABEL4},
+        None,
+        {"node1": 0, "node2": 0, "node3": 0},
         id="no node matches the preferred scheduling requirements of pod",
     ),
     pytest.param(
-        {}, {"node1": LABEL1, "node2": LABEL2, "node3": {"foo": "bar", "key": "value"}},
-        {"preferredDuringSchedulingIgnoredDuringExecution": [
-            {"weight": 2, "preference": {"matchExpressions": [expr("key", "In", "value")]}}
-        ]},
+        {},
+        {"node1": LABEL1, "node2": LABEL2, "node3": {"foo": "bar", "key": "value"}},
+        {
+            "preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 2, "preference": {"matchExpressions": [expr("key", "In", "value")]}}
+            ]
+        },
         {"node1": 0, "node2": 100, "node3": 100},
         id="added affinity",
     ),
     pytest.param(
-        {"affinity": AFFINITY1}, {"node1": LABEL1, "node2": LABEL2, "node3": {"foo": "bar", "key": "value"}},
-        {"preferredDuringSchedulingIgnoredDuringExecution": [
-            {"weight": 3, "preference": {"matchExpressions": [expr("key", "In", "value")]}}
-        ]},
+        {"affinity": AFFINITY1},
+        {"node1": LABEL1, "node2": LABEL2, "node3": {"foo": "bar", "key": "value"}},
+        {
+            "preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 3, "preference": {"matchExpressions": [expr("key", "In", "value")]}}
+            ]
+        },
         {"node1": 40, "node2": 60, "node3": 100},
         id="added affinity and pod has default affinity",
     ),

@@ -30,7 +30,9 @@ def spread(key: str, skew: int = 1, selector_key: str = "foo") -> list[dict[str,
 def four_nodes(b_zone: bool = True) -> list[dict[str, Any]]:
     return [
         node("node-a", labels={"zone": "zone1", "node": "node-a"}),
-        node("node-b", labels={"zone": "zone1", "node": "node-b"} if b_zone else {"node": "node-b"}),
+        node(
+            "node-b", labels={"zone": "zone1", "node": "node-b"} if b_zone else {"node": "node-b"}
+        ),
         node("node-x", labels={"zone": "zone2", "node": "node-x"}),
         node("node-y", labels={"zone": "zone2", "node": "node-y"}),
     ]
@@ -42,53 +44,64 @@ def on(*nodes: str, namespace: str = "default") -> list[dict[str, Any]]:
 
 SPREAD = [
     pytest.param(
-        {"labels": {"foo": ""}, "topologySpreadConstraints": spread("zone")}, four_nodes(), [],
+        {"labels": {"foo": ""}, "topologySpreadConstraints": spread("zone")},
+        four_nodes(),
+        [],
         {"node-a": OK, "node-b": OK, "node-x": OK, "node-y": OK},
         id="no existing pods",
     ),
     pytest.param(
         {"labels": {"foo": ""}, "topologySpreadConstraints": spread("zone", selector_key="bar")},
-        four_nodes(), [], {"node-a": OK, "node-b": OK, "node-x": OK, "node-y": OK},
+        four_nodes(),
+        [],
+        {"node-a": OK, "node-b": OK, "node-x": OK, "node-y": OK},
         id="no existing pods, incoming pod doesn't match itself",
     ),
     pytest.param(
-        {"labels": {"foo": ""}, "topologySpreadConstraints": spread("zone")}, four_nodes(),
+        {"labels": {"foo": ""}, "topologySpreadConstraints": spread("zone")},
+        four_nodes(),
         [*on("node-a", namespace="ns1"), *on("node-b", "node-x", "node-y", "node-y")],
         {"node-a": OK, "node-b": OK, "node-x": SKEW, "node-y": SKEW},
         id="existing pods in a different namespace do not count",
     ),
     pytest.param(
-        {"labels": {"foo": ""}, "topologySpreadConstraints": spread("zone")}, four_nodes(),
+        {"labels": {"foo": ""}, "topologySpreadConstraints": spread("zone")},
+        four_nodes(),
         on("node-a", "node-b", "node-b", "node-x", "node-y", "node-y"),
         {"node-a": OK, "node-b": OK, "node-x": OK, "node-y": OK},
         id="pods spread across zones as 3/3, all nodes fit",
     ),
     pytest.param(
         {"labels": {"foo": ""}, "topologySpreadConstraints": spread("zone")},
-        four_nodes(b_zone=False), on("node-a", "node-b", "node-x", "node-y", "node-y"),
+        four_nodes(b_zone=False),
+        on("node-a", "node-b", "node-x", "node-y", "node-y"),
         {"node-a": OK, "node-b": MISSING, "node-x": SKEW, "node-y": SKEW},
         id="pods spread across zones as 1/2 due to absence of label 'zone' on node-b",
     ),
     pytest.param(
-        {"labels": {"foo": ""}, "topologySpreadConstraints": spread("rack")}, four_nodes(),
+        {"labels": {"foo": ""}, "topologySpreadConstraints": spread("rack")},
+        four_nodes(),
         on("node-a", "node-x"),
         {"node-a": MISSING, "node-b": MISSING, "node-x": MISSING, "node-y": MISSING},
         id="pod cannot be scheduled as all nodes don't have label 'rack'",
     ),
     pytest.param(
-        {"labels": {"foo": ""}, "topologySpreadConstraints": spread("node")}, four_nodes(),
+        {"labels": {"foo": ""}, "topologySpreadConstraints": spread("node")},
+        four_nodes(),
         on("node-a", "node-a", "node-b", "node-y", "node-y", "node-y"),
         {"node-a": SKEW, "node-b": SKEW, "node-x": OK, "node-y": SKEW},
         id="pods spread across nodes as 2/1/0/3, only node-x fits",
     ),
     pytest.param(
         {"labels": {"foo": ""}, "topologySpreadConstraints": spread("node", skew=2)},
-        four_nodes(), on("node-a", "node-a", "node-b", "node-y", "node-y", "node-y"),
+        four_nodes(),
+        on("node-a", "node-a", "node-b", "node-y", "node-y", "node-y"),
         {"node-a": SKEW, "node-b": OK, "node-x": OK, "node-y": SKEW},
         id="pods spread across nodes as 2/1/0/3, maxSkew is 2, node-b and node-x fit",
     ),
     pytest.param(
-        {"labels": {"bar": ""}, "topologySpreadConstraints": spread("node")}, four_nodes(),
+        {"labels": {"bar": ""}, "topologySpreadConstraints": spread("node")},
+        four_nodes(),
         on("node-a", "node-a", "node-b", "node-y", "node-y", "node-y"),
         {"node-a": SKEW, "node-b": OK, "node-x": OK, "node-y": SKEW},
         id="pods spread across nodes as 2/1/0/3, but pod doesn't match itself",
@@ -101,13 +114,22 @@ SPREAD = [
                 "nodeAffinity": {
                     "requiredDuringSchedulingIgnoredDuringExecution": {
                         "nodeSelectorTerms": [
-                            {"matchExpressions": [{"key": "node", "operator": "In", "values": ["node-a", "node-y"]}]}
+                            {
+                                "matchExpressions": [
+                                    {
+                                        "key": "node",
+                                        "operator": "In",
+                                        "values": ["node-a", "node-y"],
+                                    }
+                                ]
+                            }
                         ]
                     }
                 }
             },
         },
-        four_nodes(), on("node-a", "node-a", "node-b", "node-y", "node-y", "node-y"),
+        four_nodes(),
+        on("node-a", "node-a", "node-b", "node-y", "node-y", "node-y"),
         # "in real case" node-b and node-x fail NodeAffinity, which is not run here
         {"node-a": OK, "node-b": OK, "node-x": OK, "node-y": SKEW},
         id="incoming pod has nodeAffinity, pods spread as 2/~1~/~0~/3, hence node-a fits",
@@ -120,11 +142,16 @@ SPREAD = [
 def test_spread_single_constraint(spec: Any, nodes: Any, existing: Any, want: Any) -> None:
     labels = spec.pop("labels")
     result = run(
-        only("PodTopologySpread"), nodes, pod("p", labels=labels, **spec), existing,
+        only("PodTopologySpread"),
+        nodes,
+        pod("p", labels=labels, **spec),
+        existing,
         namespaces=[{"metadata": {"name": "ns1"}}],
     )
-    got = {n: (None if r.get("PodTopologySpread") == "passed" else r["PodTopologySpread"])
-           for n, r in result.filter.items()}
+    got = {
+        n: (None if r.get("PodTopologySpread") == "passed" else r["PodTopologySpread"])
+        for n, r in result.filter.items()
+    }
     assert got == want
 
 
@@ -136,8 +163,9 @@ POD_LABEL2 = {"security": "S1"}
 LABELS1 = {"region": "r1", "zone": "z11"}
 
 
-def term(op: str, values: list[str] | None, key: str = "region", label: str = "service",
-         **extra: Any) -> dict[str, Any]:
+def term(
+    op: str, values: list[str] | None, key: str = "region", label: str = "service", **extra: Any
+) -> dict[str, Any]:
     expression: dict[str, Any] = {"key": label, "operator": op}
     if values is not None:
         expression["values"] = values
@@ -155,36 +183,43 @@ def affinity(req: list[dict[str, Any]] = (), anti: list[dict[str, Any]] = ()) ->
 
 IPA = [
     pytest.param(
-        {}, [], OK,
+        {},
+        [],
+        OK,
         id="A pod that has no required pod affinity scheduling rules can schedule onto a node "
         "with no existing pods",
     ),
     pytest.param(
         affinity([term("In", ["securityscan", "value2"])]),
-        [pod(node="node1", labels=POD_LABEL)], OK,
+        [pod(node="node1", labels=POD_LABEL)],
+        OK,
         id="satisfies with requiredDuringSchedulingIgnoredDuringExecution in PodAffinity using "
         "In operator that matches the existing pod",
     ),
     pytest.param(
         affinity([term("NotIn", ["securityscan3", "value3"])]),
-        [pod(node="node1", labels=POD_LABEL)], OK,
+        [pod(node="node1", labels=POD_LABEL)],
+        OK,
         id="satisfies the pod with requiredDuringSchedulingIgnoredDuringExecution in PodAffinity "
         "using not in operator in labelSelector that matches the existing pod",
     ),
     pytest.param(
         affinity([term("In", ["securityscan", "value2"], namespaces=["DiffNameSpace"])]),
-        [pod(node="node1", labels=POD_LABEL, namespace="ns")], AFF,
+        [pod(node="node1", labels=POD_LABEL, namespace="ns")],
+        AFF,
         id="Does not satisfy the PodAffinity with labelSelector because of diff Namespace",
     ),
     pytest.param(
         affinity([term("In", ["antivirusscan", "value2"])]),
-        [pod(node="node1", labels=POD_LABEL)], AFF,
+        [pod(node="node1", labels=POD_LABEL)],
+        AFF,
         id="Doesn't satisfy the PodAffinity because of unmatching labelSelector with the "
         "existing pod",
     ),
     pytest.param(
         affinity([term("Exists", None), term("DoesNotExist", None, label="wrongkey")]),
-        [pod(node="node1", labels=POD_LABEL)], OK,
+        [pod(node="node1", labels=POD_LABEL)],
+        OK,
         id="satisfies the PodAffinity with different label Operators in multiple "
         "RequiredDuringSchedulingIgnoredDuringExecution ",
     ),
@@ -193,7 +228,8 @@ IPA = [
             [term("In", ["securityscan", "value2"])],
             [term("In", ["antivirusscan", "value2"], key="node")],
         ),
-        [pod(node="node1", labels=POD_LABEL)], OK,
+        [pod(node="node1", labels=POD_LABEL)],
+        OK,
         id="satisfies the PodAffinity and PodAntiAffinity with the existing pod",
     ),
     pytest.param(
@@ -201,7 +237,8 @@ IPA = [
             [term("In", ["securityscan", "value2"])],
             [term("In", ["securityscan", "value2"], key="zone")],
         ),
-        [pod(node="node1", labels=POD_LABEL)], ANTI,
+        [pod(node="node1", labels=POD_LABEL)],
+        ANTI,
         id="satisfies the PodAffinity but doesn't satisfy the PodAntiAffinity with the existing "
         "pod",
     ),
@@ -255,8 +292,10 @@ IPA = [
 def test_required_affinity_single_node(aff: Any, existing: Any, want: Any) -> None:
     spec = {"affinity": aff} if aff else {}
     result = run(
-        only("InterPodAffinity"), [node("node1", labels=LABELS1)],
-        pod("p", labels=POD_LABEL2, **spec), existing,
+        only("InterPodAffinity"),
+        [node("node1", labels=LABELS1)],
+        pod("p", labels=POD_LABEL2, **spec),
+        existing,
         namespaces=[{"metadata": {"name": "ns"}}],
     )
     if want is None:
@@ -282,26 +321,60 @@ CONFLICT = "node(s) had no available volume zone"
 VOLUME_ZONE = [
     pytest.param(None, {ZONE: "us-west1-a"}, OK, id="pod without volume"),
     pytest.param("vol-1", {}, OK, id="node without labels"),
-    pytest.param("vol-1", {BETA_ZONE: "us-west1-a", "uselessLabel": "none"}, OK,
-                 id="beta zone label matched"),
-    pytest.param("vol-2", {BETA_REGION: "us-west1-b", "uselessLabel": "none"}, OK,
-                 id="beta region label matched"),
-    pytest.param("vol-2", {BETA_REGION: "no_us-west1-b", "uselessLabel": "none"}, CONFLICT,
-                 id="beta region label doesn't match"),
-    pytest.param("vol-1", {BETA_ZONE: "no_us-west1-a", "uselessLabel": "none"}, CONFLICT,
-                 id="beta zone label doesn't match"),
-    pytest.param("vol-stable-1", {ZONE: "us-west1-a", "uselessLabel": "none"}, OK,
-                 id="zone label matched"),
-    pytest.param("vol-stable-2", {REGION: "us-west1-b", "uselessLabel": "none"}, OK,
-                 id="region label matched"),
-    pytest.param("vol-stable-2", {REGION: "no_us-west1-b", "uselessLabel": "none"}, CONFLICT,
-                 id="region label doesn't match"),
-    pytest.param("vol-stable-1", {ZONE: "no_us-west1-a", "uselessLabel": "none"}, CONFLICT,
-                 id="zone label doesn't match"),
-    pytest.param("vol-1", {ZONE: "us-west1-a", "uselessLabel": "none"}, OK,
-                 id="pv with beta label,node with ga label, matched"),
-    pytest.param("vol-1", {ZONE: "no_us-west1-a", "uselessLabel": "none"}, CONFLICT,
-                 id="pv with beta label,node with ga label, don't match"),
+    pytest.param(
+        "vol-1", {BETA_ZONE: "us-west1-a", "uselessLabel": "none"}, OK, id="beta zone label matched"
+    ),
+    pytest.param(
+        "vol-2",
+        {BETA_REGION: "us-west1-b", "uselessLabel": "none"},
+        OK,
+        id="beta region label matched",
+    ),
+    pytest.param(
+        "vol-2",
+        {BETA_REGION: "no_us-west1-b", "uselessLabel": "none"},
+        CONFLICT,
+        id="beta region label doesn't match",
+    ),
+    pytest.param(
+        "vol-1",
+        {BETA_ZONE: "no_us-west1-a", "uselessLabel": "none"},
+        CONFLICT,
+        id="beta zone label doesn't match",
+    ),
+    pytest.param(
+        "vol-stable-1", {ZONE: "us-west1-a", "uselessLabel": "none"}, OK, id="zone label matched"
+    ),
+    pytest.param(
+        "vol-stable-2",
+        {REGION: "us-west1-b", "uselessLabel": "none"},
+        OK,
+        id="region label matched",
+    ),
+    pytest.param(
+        "vol-stable-2",
+        {REGION: "no_us-west1-b", "uselessLabel": "none"},
+        CONFLICT,
+        id="region label doesn't match",
+    ),
+    pytest.param(
+        "vol-stable-1",
+        {ZONE: "no_us-west1-a", "uselessLabel": "none"},
+        CONFLICT,
+        id="zone label doesn't match",
+    ),
+    pytest.param(
+        "vol-1",
+        {ZONE: "us-west1-a", "uselessLabel": "none"},
+        OK,
+        id="pv with beta label,node with ga label, matched",
+    ),
+    pytest.param(
+        "vol-1",
+        {ZONE: "no_us-west1-a", "uselessLabel": "none"},
+        CONFLICT,
+        id="pv with beta label,node with ga label, don't match",
+    ),
 ]
 
 
@@ -318,8 +391,11 @@ def test_volume_zone_single_zone(volume: Any, labels: Any, want: Any) -> None:
     pvcs = [
         {
             "metadata": {"name": f"pvc-{name}", "namespace": "default"},
-            "spec": {"volumeName": name, "accessModes": ["ReadWriteOnce"],
-                     "resources": {"requests": {"storage": "1Gi"}}},
+            "spec": {
+                "volumeName": name,
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
         }
         for name in PVS
     ]

@@ -86,25 +86,32 @@ def test_taint_toleration_score(tolerations: Any, nodes: Any, want: Any) -> None
     assert scores(result, "TaintToleration") == want
 
 
-# pkg/scheduler/framework/plugins/tainttoleration/taint_toleration_test.go: TestTaintTolerationFilter
+# pkg/scheduler/framework/plugins/tainttoleration/taint_toleration_test.go: TestTaintTolerationFilter  # noqa: E501
 FILTER = [
     pytest.param(
-        [], [taint("dedicated", "user1", NS)], "node(s) had untolerated taint {dedicated: user1}",
+        [],
+        [taint("dedicated", "user1", NS)],
+        "node(s) had untolerated taint {dedicated: user1}",
         id="A pod having no tolerations can't be scheduled onto a node with nonempty taints",
     ),
     pytest.param(
-        [tol("dedicated", "user1", NS)], [taint("dedicated", "user1", NS)], None,
+        [tol("dedicated", "user1", NS)],
+        [taint("dedicated", "user1", NS)],
+        None,
         id="A pod which can be scheduled on a dedicated node assigned to user1 with effect "
         "NoSchedule",
     ),
     pytest.param(
-        [tol("dedicated", "user2", NS)], [taint("dedicated", "user1", NS)],
+        [tol("dedicated", "user2", NS)],
+        [taint("dedicated", "user1", NS)],
         "node(s) had untolerated taint {dedicated: user1}",
         id="A pod which can't be scheduled on a dedicated node assigned to user2 with effect "
         "NoSchedule",
     ),
     pytest.param(
-        [tol("foo", effect=NS, operator="Exists")], [taint("foo", "bar", NS)], None,
+        [tol("foo", effect=NS, operator="Exists")],
+        [taint("foo", "bar", NS)],
+        None,
         id="A pod can be scheduled onto the node, with a toleration uses operator Exists that "
         "tolerates the taints on the node",
     ),
@@ -116,24 +123,31 @@ FILTER = [
         "tolerated, pod can be scheduled onto the node",
     ),
     pytest.param(
-        [tol("foo", "bar", PNS)], [taint("foo", "bar", NS)],
+        [tol("foo", "bar", PNS)],
+        [taint("foo", "bar", NS)],
         "node(s) had untolerated taint {foo: bar}",
         id="A pod has a toleration that keys and values match the taint on the node, but "
         "(non-empty) effect doesn't match, can't be scheduled onto the node",
     ),
     pytest.param(
-        [tol("foo", "bar")], [taint("foo", "bar", NS)], None,
+        [tol("foo", "bar")],
+        [taint("foo", "bar", NS)],
+        None,
         id="The pod has a toleration that keys and values match the taint on the node, the "
         "effect of toleration is empty, and the effect of taint is NoSchedule. Pod can be "
         "scheduled onto the node",
     ),
     pytest.param(
-        [tol("dedicated", "user2", NS)], [taint("dedicated", "user1", PNS)], None,
+        [tol("dedicated", "user2", NS)],
+        [taint("dedicated", "user1", PNS)],
+        None,
         id="The pod has a toleration that key and value don't match the taint on the node, but "
         "the effect of taint on node is PreferNoSchedule. Pod can be scheduled onto the node",
     ),
     pytest.param(
-        [], [taint("dedicated", "user1", PNS)], None,
+        [],
+        [taint("dedicated", "user1", PNS)],
+        None,
         id="The pod has no toleration, but the effect of taint on node is PreferNoSchedule. Pod "
         "can be scheduled onto the node",
     ),

@@ -336,7 +336,10 @@ def _validate_args(name: str, args: dict[str, Any], path: str) -> None:
             )
     elif name == "InterPodAffinity":
         _range(
-            args.get("hardPodAffinityWeight", 1), 0, 100, f"{path}.hardPodAffinityWeight",
+            args.get("hardPodAffinityWeight", 1),
+            0,
+            100,
+            f"{path}.hardPodAffinityWeight",
             "[0, 100]",
         )
     elif name == "VolumeBinding":
@@ -378,9 +381,7 @@ def _validate_args(name: str, args: dict[str, Any], path: str) -> None:
             raise _invalid(f"Unsupported value: {defaulting!r}", f"{path}.defaultingType")
         constraints = args.get("defaultConstraints") or []
         if defaulting == "System" and constraints:
-            raise _invalid(
-                'when .defaultingType is "System"', f"{path}.defaultConstraints"
-            )
+            raise _invalid('when .defaultingType is "System"', f"{path}.defaultConstraints")
         seen: set[tuple[str, str]] = set()
         for i, c in enumerate(constraints):
             cpath = f"{path}.defaultConstraints[{i}]"
@@ -401,9 +402,13 @@ def _validate_args(name: str, args: dict[str, Any], path: str) -> None:
                 )
     elif name == "NodeAffinity":
         added = args.get("addedAffinity") or {}
-        for i, term in enumerate(added.get("preferredDuringSchedulingIgnoredDuringExecution") or ()):
+        for i, term in enumerate(
+            added.get("preferredDuringSchedulingIgnoredDuringExecution") or ()
+        ):
             _range(
-                (term or {}).get("weight", 0), 1, 100,
+                (term or {}).get("weight", 0),
+                1,
+                100,
                 f"{path}.addedAffinity.preferredDuringSchedulingIgnoredDuringExecution[{i}].weight",
                 "[1, 100]",
             )
@@ -427,8 +432,11 @@ def validate_configuration(config: SchedulerConfiguration) -> None:
         names[name] = i
         if profile.percentage_of_nodes_to_score is not None:
             _range(
-                profile.percentage_of_nodes_to_score, 0, 100,
-                f"{path}.percentageOfNodesToScore", "[0-100]",
+                profile.percentage_of_nodes_to_score,
+                0,
+                100,
+                f"{path}.percentageOfNodesToScore",
+                "[0-100]",
             )
         seen: set[str] = set()
         for j, plugin_config in enumerate(profile.plugin_config):
@@ -442,7 +450,7 @@ def validate_configuration(config: SchedulerConfiguration) -> None:
         total = 0
         plugins = profile.plugins or Plugins()
         counted: set[str] = set()
-        for j, plugin in enumerate([*plugins.score.enabled, *plugins.multi_point.enabled]):
+        for plugin in [*plugins.score.enabled, *plugins.multi_point.enabled]:
             if plugin.name in counted or "score" not in PLUGIN_EXTENSION_POINTS.get(
                 plugin.name, frozenset()
             ):
