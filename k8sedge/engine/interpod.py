@@ -242,6 +242,10 @@ class InterPodAffinity(Plugin):
             scores += np.where(node_codes >= 0, acc[np.maximum(node_codes, 0)], 0)
         return scores
 
+    def skipped_after_score(self) -> bool:
+        """PreScore's Skip: no (topology key, value) got a score."""
+        return not getattr(self, "_touched", True)
+
     def normalize(self, scores: IntArray) -> IntArray:
         if not len(scores) or not getattr(self, "_touched", True):
             return scores

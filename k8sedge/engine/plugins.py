@@ -78,6 +78,11 @@ class Plugin:
     def score(self, pod: PodRequest, table: NodeTable, rows: Rows) -> IntArray:
         return np.zeros(len(rows), dtype=np.int64)
 
+    def skipped_after_score(self) -> bool:
+        """PreScore ``Skip`` that is only known once the scores are computed (the last
+        ``score`` call found nothing to score)."""
+        return False
+
     def normalize(self, scores: IntArray) -> IntArray:
         return scores
 

@@ -389,13 +389,26 @@ class Scheduler:
         weights = tuple(profile.weights.get(n, 1) for n in score_names)
         raw_rows: list[Any] = []
         normalized_rows: list[Any] = []
+        late_skips: list[str] = []
         for k, name in enumerate(score_names):
             plugin = plugins[name]
             raw = plugin.score(pod, table, feasible_rows)
+            if plugin.skipped_after_score():
+                late_skips.append(name)
+                continue
             normalized = plugin.normalize(raw)
             total_score += normalized * weights[k]
             raw_rows.append(_compact(raw))
             normalized_rows.append(_compact(normalized))
+        if late_skips:
+            kept = [k for k, n in enumerate(score_names) if n not in late_skips]
+            score_names = tuple(score_names[k] for k in kept)
+            weights = tuple(weights[k] for k in kept)
+            statuses = dict(result.statuses)
+            statuses["pre_score"] = {
+                n: "" if n in late_skips else v for n, v in statuses["pre_score"].items()
+            }
+            result.statuses = statuses
         if extenders:
             try:
                 total_score += self._extender_scores(
