@@ -70,13 +70,11 @@ def node(
     images: Iterable[tuple[Sequence[str], int]] = (),
     unschedulable: bool = False,
 ) -> dict[str, Any]:
+    resources = {"pods": "32", **(capacity or {})}  # st.MakeNode().Capacity: 32 pods by default
     obj: dict[str, Any] = {
         "metadata": {"name": name, "labels": dict(labels or {})},
         "spec": {"taints": [dict(t) for t in taints]},
-        "status": {
-            "capacity": dict(capacity or {}),
-            "allocatable": dict(capacity or {}),
-        },
+        "status": {"capacity": dict(resources), "allocatable": dict(resources)},
     }
     if unschedulable:
         obj["spec"]["unschedulable"] = True
