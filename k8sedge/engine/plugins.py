@@ -63,6 +63,10 @@ class Plugin:
         """PreFilter: a reason the pod fits no node at all, or None."""
         return None
 
+    def prefilter_nodes(self, pod: PodRequest) -> set[str] | None:
+        """PreFilterResult.NodeNames: the only nodes worth evaluating (None: all)."""
+        return None
+
     def filter(self, pod: PodRequest, table: NodeTable, rows: Rows) -> list[FilterFailure]:
         return []
 
@@ -267,6 +271,14 @@ class NodeAffinity(Plugin):
 
     def prefilter(self, pod: PodRequest) -> str | None:
         """Required terms that each name nodes (``metadata.name In``) with none in common."""
+        names = self.prefilter_nodes(pod)
+        if names is not None and not names:
+            return "pod affinity terms conflict"
+        return None
+
+    def prefilter_nodes(self, pod: PodRequest) -> set[str] | None:
+        """The nodes named by ``metadata.name In`` in every required term (upstream's
+        PreFilterResult); None when some term names no node."""
         terms = pod.required_terms
         if not terms:
             return None
@@ -280,9 +292,7 @@ class NodeAffinity(Plugin):
             if term_names is None:
                 return None
             names = term_names if names is None else names | term_names
-        if names is not None and not names:
-            return "pod affinity terms conflict"
-        return None
+        return names
 
     def filter(self, pod: PodRequest, table: NodeTable, rows: Rows) -> list[FilterFailure]:
         enforced = np.zeros(len(rows), dtype=np.bool_)

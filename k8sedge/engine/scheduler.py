@@ -308,12 +308,6 @@ class Scheduler:
                 selected_node=None,
                 message="0/0 nodes are available: no nodes available to schedule pods.",
             )
-        # round-robin start, as upstream's nextStartNodeIndex
-        start = self.next_start_row % total
-        rows = (
-            order.rows if start == 0 else np.concatenate([order.rows[start:], order.rows[:start]])
-        )
-
         filter_names = tuple(
             n for n in profile.plugins("filter") if not plugins[n].skip_filter(pod)
         )
@@ -329,6 +323,27 @@ class Scheduler:
                             f" preemption: 0/{total} nodes are available: {total} {NOT_HELPFUL}."
                         )
                 return ScheduleResult(pod=pod.name, selected_node=None, message=message)
+        all_nodes = total
+        absent: tuple[int, str] | None = None
+        restrict: set[str] | None = None
+        restricted_by: list[str] = []
+        for name in filter_names:
+            only = plugins[name].prefilter_nodes(pod)
+            if only is not None:
+                restrict = only if restrict is None else restrict & only
+                restricted_by.append(name)
+        if restrict is not None:
+            # PreFilterResult: only the named nodes are evaluated; the rest are absent
+            keep = [i for i, n in enumerate(order.names) if n in restrict]
+            order = NodeOrder(order.rows[keep], tuple(order.names[i] for i in keep))
+            total = len(keep)
+            plugins_text = " ".join(sorted(restricted_by))
+            absent = (all_nodes - total, f"node(s) didn't satisfy plugin(s) [{plugins_text}]")
+        # round-robin start, as upstream's nextStartNodeIndex
+        start = self.next_start_row % total if total else 0
+        rows = (
+            order.rows if start == 0 else np.concatenate([order.rows[start:], order.rows[:start]])
+        )
         to_find = self._num_feasible_to_find(profile, total)
         if filter_names:
             first_failure, reasons = self._filter_failures(pod, plugins, filter_names, rows)
@@ -341,7 +356,7 @@ class Scheduler:
             feasible_positions = feasible_positions[:to_find]
         else:
             cutoff = total
-        self.next_start_row = (start + cutoff) % total
+        self.next_start_row = (self.next_start_row + cutoff) % all_nodes
         evaluated = rows[:cutoff]
         first_failure = first_failure[:cutoff]
         if cutoff < total:
@@ -373,7 +388,9 @@ class Scheduler:
                 return result
             result.feasible_positions = feasible_positions.astype(compact_type)
         if len(feasible_positions) == 0:
-            result.message = self._fit_error(total, reasons, first_failure, extender_failures)
+            result.message = self._fit_error(
+                all_nodes, reasons, first_failure, extender_failures, absent
+            )
             if "DefaultPreemption" in profile.plugins("post_filter"):
                 self._post_filter(
                     pod, profile, plugins, result, filter_names, evaluated, first_failure
@@ -564,9 +581,12 @@ class Scheduler:
         reasons: dict[int, list[tuple[str, npt.NDArray[np.bool_]]]],
         first_failure: npt.NDArray[np.int8],
         extender_failures: dict[str, str] | None = None,
+        absent: tuple[int, str] | None = None,
     ) -> str:
         """``FitError.Error()``: the sorted histogram of filter reasons."""
         histogram: Counter[str] = Counter(dict(Counter((extender_failures or {}).values())))
+        if absent is not None and absent[0]:
+            histogram[absent[1]] += absent[0]
         for p, entries in reasons.items():
             at_plugin = first_failure == p
             for reason, mask in entries:

@@ -48,16 +48,22 @@ def spec(containers: list[str], init: list[str] = ()) -> dict[str, Any]:  # type
 # pkg/scheduler/framework/plugins/imagelocality/image_locality_test.go: TestImageLocalityPriority
 CASES = [
     pytest.param(
-        spec(["gcr.io/40", "gcr.io/250"]), {"node1": NODE_40_300_2000, "node2": NODE_250_10},
-        {"node1": 0, "node2": 5}, id="two images spread on two nodes, prefer the larger image one",
+        spec(["gcr.io/40", "gcr.io/250"]),
+        {"node1": NODE_40_300_2000, "node2": NODE_250_10},
+        {"node1": 0, "node2": 5},
+        id="two images spread on two nodes, prefer the larger image one",
     ),
     pytest.param(
-        spec(["gcr.io/40", "gcr.io/300"]), {"node1": NODE_40_300_2000, "node2": NODE_250_10},
-        {"node1": 7, "node2": 0}, id="two images on one node, prefer this node",
+        spec(["gcr.io/40", "gcr.io/300"]),
+        {"node1": NODE_40_300_2000, "node2": NODE_250_10},
+        {"node1": 7, "node2": 0},
+        id="two images on one node, prefer this node",
     ),
     pytest.param(
-        spec(["gcr.io/10", "gcr.io/4000"]), {"node1": NODE_4000_30, "node2": NODE_250_10},
-        {"node1": 100, "node2": 0}, id="if exceed limit, use limit",
+        spec(["gcr.io/10", "gcr.io/4000"]),
+        {"node1": NODE_4000_30, "node2": NODE_250_10},
+        {"node1": 100, "node2": 0},
+        id="if exceed limit, use limit",
     ),
     pytest.param(
         spec(["gcr.io/10", "gcr.io/4000"]),
@@ -72,11 +78,14 @@ CASES = [
         id="pod with multiple large images, node2 is preferred",
     ),
     pytest.param(
-        spec(["gcr.io/30", "gcr.io/40"]), {"node1": NODE_20_30_40, "node2": NODE_4000_30},
-        {"node1": 1, "node2": 0}, id="pod with multiple small images",
+        spec(["gcr.io/30", "gcr.io/40"]),
+        {"node1": NODE_20_30_40, "node2": NODE_4000_30},
+        {"node1": 1, "node2": 0},
+        id="pod with multiple small images",
     ),
     pytest.param(
-        spec(["gcr.io/30"], ["gcr.io/300"]), {"node1": NODE_40_300_2000, "node2": NODE_20_30_40},
+        spec(["gcr.io/30"], ["gcr.io/300"]),
+        {"node1": NODE_40_300_2000, "node2": NODE_20_30_40},
         {"node1": 6, "node2": 0},
         id="include InitContainers: two images spread on two nodes, prefer the larger image one",
     ),

@@ -76,11 +76,13 @@ def ops(adds: list[Any], removes: list[Any], sequence: str) -> list[tuple[str, A
 # pkg/scheduler/internal/cache/node_tree_test.go: TestNodeTreeMultiOperations
 MULTI = [
     pytest.param(
-        ops(ALL[2:9], ALL[2:9], "add add add remove"), ["node-3", "node-4"],
+        ops(ALL[2:9], ALL[2:9], "add add add remove"),
+        ["node-3", "node-4"],
         id="add and remove some nodes",
     ),
     pytest.param(
-        ops(ALL[2:9], ALL[2:9], "add add add remove remove remove add"), ["node-5"],
+        ops(ALL[2:9], ALL[2:9], "add add add remove remove remove add"),
+        ["node-5"],
         id="remove three nodes",
     ),
     pytest.param(

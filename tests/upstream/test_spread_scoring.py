@@ -24,7 +24,11 @@ TAINTS = [{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}]
 
 
 def c(skew: int, key: str, selector: Any = FOO, **extra: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"maxSkew": skew, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway"}
+    out: dict[str, Any] = {
+        "maxSkew": skew,
+        "topologyKey": key,
+        "whenUnsatisfiable": "ScheduleAnyway",
+    }
     if selector is not None:
         out["labelSelector"] = selector
     out.update(extra)
@@ -40,7 +44,7 @@ def zoned(spec: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def placed(spec: str) -> list[dict[str, Any]]:
-    """"node-a:foo,bar node-b:foo" -> pods with those label keys on those nodes."""
+    """ "node-a:foo,bar node-b:foo" -> pods with those label keys on those nodes."""
     out = []
     for item in spec.split():
         name, keys = item.split(":")
@@ -55,34 +59,61 @@ def by_node(nodes: str) -> list[dict[str, Any]]:
 # pkg/scheduler/framework/plugins/podtopologyspread/scoring_test.go: TestPodTopologySpreadScore
 SCORE = [
     pytest.param(
-        {"foo": ""}, [c(1, HOST)], {}, hosts("node-a", "node-b"), [], [],
-        {"node-a": 100, "node-b": 100}, id="one constraint on node, no existing pods",
+        {"foo": ""},
+        [c(1, HOST)],
+        {},
+        hosts("node-a", "node-b"),
+        [],
+        [],
+        {"node-a": 100, "node-b": 100},
+        id="one constraint on node, no existing pods",
     ),
     pytest.param(
-        {"foo": ""}, [c(1, HOST)], {}, hosts("node-a", "node-b"), [],
-        placed("node-a:foo node-b:foo"), {"node-a": 100, "node-b": 100},
+        {"foo": ""},
+        [c(1, HOST)],
+        {},
+        hosts("node-a", "node-b"),
+        [],
+        placed("node-a:foo node-b:foo"),
+        {"node-a": 100, "node-b": 100},
         id="one constraint on node, all nodes have the same number of matching pods",
     ),
     pytest.param(
-        {"foo": ""}, [c(1, HOST)], {}, hosts("node-a", "node-b", "node-c", "node-d"), [],
+        {"foo": ""},
+        [c(1, HOST)],
+        {},
+        hosts("node-a", "node-b", "node-c", "node-d"),
+        [],
         placed("node-a:foo node-a:foo node-b:foo node-d:foo node-d:foo node-d:foo"),
         {"node-a": 20, "node-b": 60, "node-c": 100, "node-d": 0},
         id="one constraint on node, all 4 nodes are candidates",
     ),
     pytest.param(
-        {"foo": ""}, [c(1, HOST, None)], {}, hosts("node-a", "node-b", "node-c", "node-d"), [],
+        {"foo": ""},
+        [c(1, HOST, None)],
+        {},
+        hosts("node-a", "node-b", "node-c", "node-d"),
+        [],
         placed("node-a:foo node-a:foo node-b:foo node-d:foo node-d:foo node-d:foo"),
         {"node-a": 100, "node-b": 100, "node-c": 100, "node-d": 100},
         id="one constraint on node, null selector",
     ),
     pytest.param(
-        {"foo": ""}, [c(2, HOST)], {}, hosts("node-a", "node-b", "node-c", "node-d"), [],
+        {"foo": ""},
+        [c(2, HOST)],
+        {},
+        hosts("node-a", "node-b", "node-c", "node-d"),
+        [],
         placed("node-a:foo node-a:foo node-b:foo node-d:foo node-d:foo node-d:foo"),
         {"node-a": 33, "node-b": 66, "node-c": 100, "node-d": 16},
         id="one constraint on node, all 4 nodes are candidates, maxSkew=2",
     ),
     pytest.param(
-        {"foo": ""}, [c(3, HOST)], {}, hosts("node-a", "node-b", "node-c", "node-d"), [],
+        {"foo": ""},
+        [c(3, HOST)],
+        {},
+        hosts("node-a", "node-b", "node-c", "node-d"),
+        [],
         placed(
             "node-a:foo node-a:foo node-a:foo node-a:foo node-b:foo node-b:foo node-b:foo "
             "node-c:foo node-c:foo node-d:foo"
@@ -91,7 +122,11 @@ SCORE = [
         id="one constraint on node, all 4 nodes are candidates, maxSkew=3",
     ),
     pytest.param(
-        {"foo": ""}, [c(1, HOST)], {}, hosts("node-a", "node-b", "node-x"), hosts("node-y"),
+        {"foo": ""},
+        [c(1, HOST)],
+        {},
+        hosts("node-a", "node-b", "node-x"),
+        hosts("node-y"),
         placed(
             "node-a:foo node-a:foo node-a:foo node-a:foo node-b:foo node-b:foo node-x:foo "
             "node-y:foo node-y:foo node-y:foo"
@@ -100,7 +135,9 @@ SCORE = [
         id="one constraint on node, 3 out of 4 nodes are candidates",
     ),
     pytest.param(
-        {"foo": ""}, [c(1, "zone")], {},
+        {"foo": ""},
+        [c(1, "zone")],
+        {},
         zoned({"node-a": "zone1", "node-b": "zone1", "node-x": "zone2"}),
         zoned({"node-y": "zone2"}),
         placed(
@@ -111,7 +148,9 @@ SCORE = [
         id="one constraint on zone, 3 out of 4 nodes are candidates",
     ),
     pytest.param(
-        {"foo": ""}, [c(1, "zone"), c(1, HOST)], {},
+        {"foo": ""},
+        [c(1, "zone"), c(1, HOST)],
+        {},
         zoned({"node-a": "zone1", "node-x": "zone2"}),
         zoned({"node-b": "zone1", "node-y": "zone2"}),
         placed(
@@ -122,7 +161,9 @@ SCORE = [
         id="two Constraints on zone and node, 2 out of 4 nodes are candidates",
     ),
     pytest.param(
-        {"foo": "", "bar": ""}, [c(1, "zone"), c(1, "zone", BAR)], {},
+        {"foo": "", "bar": ""},
+        [c(1, "zone"), c(1, "zone", BAR)],
+        {},
         [node("node-a", labels={"zone": "zone1"}), node("node-x", labels={"zone": "zone2"})],
         [node("node-b", labels={"zone": "zone1"}), node("node-y", labels={"zone": "zone2"})],
         placed("node-a:foo,bar node-a:foo node-b:foo,bar node-y:foo node-y:foo,bar node-y:foo"),
@@ -130,22 +171,30 @@ SCORE = [
         id="two Constraints on zone, 2 out of 4 nodes are candidates",
     ),
     pytest.param(
-        {"foo": "", "bar": ""}, [c(1, "zone"), c(1, HOST, BAR)], {},
-        zoned({"node-a": "zone1", "node-b": "zone1", "node-x": "zone2", "node-y": "zone2"}), [],
+        {"foo": "", "bar": ""},
+        [c(1, "zone"), c(1, HOST, BAR)],
+        {},
+        zoned({"node-a": "zone1", "node-b": "zone1", "node-x": "zone2", "node-y": "zone2"}),
+        [],
         placed("node-a:foo node-b:foo,bar node-y:foo node-y:bar"),
         {"node-a": 60, "node-b": 20, "node-x": 100, "node-y": 60},
         id="two Constraints on zone and node, with different labelSelectors",
     ),
     pytest.param(
-        {"foo": "", "bar": ""}, [c(1, "zone"), c(1, HOST, BAR)], {},
-        zoned({"node-a": "zone1", "node-b": "zone1", "node-x": "zone2", "node-y": "zone2"}), [],
+        {"foo": "", "bar": ""},
+        [c(1, "zone"), c(1, HOST, BAR)],
+        {},
+        zoned({"node-a": "zone1", "node-b": "zone1", "node-x": "zone2", "node-y": "zone2"}),
+        [],
         placed("node-b:bar node-x:foo node-y:foo,bar"),
         {"node-a": 100, "node-b": 60, "node-x": 40, "node-y": 0},
         id="two Constraints on zone and node, with different labelSelectors, some nodes have 0 "
         "pods",
     ),
     pytest.param(
-        {"foo": "", "bar": ""}, [c(1, "zone"), c(1, HOST, BAR)], {},
+        {"foo": "", "bar": ""},
+        [c(1, "zone"), c(1, HOST, BAR)],
+        {},
         zoned({"node-a": "zone1", "node-b": "zone1", "node-x": "zone2"}),
         zoned({"node-y": "zone2"}),
         placed("node-a:foo node-b:foo,bar node-y:foo node-y:bar"),
@@ -154,88 +203,148 @@ SCORE = [
         "are candidates",
     ),
     pytest.param(
-        {"foo": ""}, [c(1, HOST)], {}, hosts("node-a", "node-b"), [],
-        [pod(node="node-a", namespace="ns1", labels={"foo": ""}),
-         *placed("node-a:foo node-b:foo node-b:foo")],
+        {"foo": ""},
+        [c(1, HOST)],
+        {},
+        hosts("node-a", "node-b"),
+        [],
+        [
+            pod(node="node-a", namespace="ns1", labels={"foo": ""}),
+            *placed("node-a:foo node-b:foo node-b:foo"),
+        ],
         {"node-a": 100, "node-b": 33},
         id="existing pods in a different namespace do not count",
     ),
     pytest.param(
-        {"foo": ""}, [c(2, "node", minDomains=10)], {}, by_node("node-a node-b node-c"), [],
+        {"foo": ""},
+        [c(2, "node", minDomains=10)],
+        {},
+        by_node("node-a node-b node-c"),
+        [],
         placed("node-a:foo node-a:foo node-b:foo node-b:foo node-c:foo"),
         {"node-a": 75, "node-b": 75, "node-c": 100},
         id="minDomains has no effect when ScheduleAnyway",
     ),
     pytest.param(
-        {"foo": ""}, [c(1, "node")], {"nodeSelector": {"foo": ""}},
-        [node("node-a", labels={"node": "node-a", "foo": ""}),
-         node("node-b", labels={"node": "node-b", "foo": ""}),
-         node("node-c", labels={"node": "node-c"})],
-        [], placed("node-a:foo node-a:foo node-b:foo node-c:foo"),
+        {"foo": ""},
+        [c(1, "node")],
+        {"nodeSelector": {"foo": ""}},
+        [
+            node("node-a", labels={"node": "node-a", "foo": ""}),
+            node("node-b", labels={"node": "node-b", "foo": ""}),
+            node("node-c", labels={"node": "node-c"}),
+        ],
+        [],
+        placed("node-a:foo node-a:foo node-b:foo node-c:foo"),
         {"node-a": 0, "node-b": 33, "node-c": 100},
         id="NodeAffinityPolicy honoed with labelSelectors",
     ),
     pytest.param(
-        {"foo": ""}, [c(1, "node", nodeAffinityPolicy="Ignore")], {"nodeSelector": {"foo": ""}},
-        [node("node-a", labels={"node": "node-a", "foo": ""}),
-         node("node-b", labels={"node": "node-b", "foo": ""}),
-         node("node-c", labels={"node": "node-c"})],
-        [], placed("node-a:foo node-a:foo node-b:foo node-c:foo"),
+        {"foo": ""},
+        [c(1, "node", nodeAffinityPolicy="Ignore")],
+        {"nodeSelector": {"foo": ""}},
+        [
+            node("node-a", labels={"node": "node-a", "foo": ""}),
+            node("node-b", labels={"node": "node-b", "foo": ""}),
+            node("node-c", labels={"node": "node-c"}),
+        ],
+        [],
+        placed("node-a:foo node-a:foo node-b:foo node-c:foo"),
         {"node-a": 66, "node-b": 100, "node-c": 100},
         id="NodeAffinityPolicy ignored with labelSelectors",
     ),
     pytest.param(
-        {"foo": ""}, [c(1, "node")],
-        {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
-            "nodeSelectorTerms": [{"matchExpressions": [
-                {"key": "foo", "operator": "In", "values": [""]}]}]}}}},
-        [node("node-a", labels={"node": "node-a", "foo": ""}),
-         node("node-b", labels={"node": "node-b", "foo": ""}),
-         node("node-c", labels={"node": "node-c"})],
-        [], placed("node-a:foo node-a:foo node-b:foo node-c:foo"),
+        {"foo": ""},
+        [c(1, "node")],
+        {
+            "affinity": {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [
+                            {"matchExpressions": [{"key": "foo", "operator": "In", "values": [""]}]}
+                        ]
+                    }
+                }
+            }
+        },
+        [
+            node("node-a", labels={"node": "node-a", "foo": ""}),
+            node("node-b", labels={"node": "node-b", "foo": ""}),
+            node("node-c", labels={"node": "node-c"}),
+        ],
+        [],
+        placed("node-a:foo node-a:foo node-b:foo node-c:foo"),
         {"node-a": 0, "node-b": 33, "node-c": 100},
         id="NodeAffinityPolicy honoed with nodeAffinity",
     ),
     pytest.param(
-        {"foo": ""}, [c(1, "node", nodeAffinityPolicy="Ignore")],
-        {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
-            "nodeSelectorTerms": [{"matchExpressions": [
-                {"key": "foo", "operator": "In", "values": [""]}]}]}}}},
-        [node("node-a", labels={"node": "node-a", "foo": ""}),
-         node("node-b", labels={"node": "node-b", "foo": ""}),
-         node("node-c", labels={"node": "node-c"})],
-        [], placed("node-a:foo node-a:foo node-b:foo node-c:foo"),
+        {"foo": ""},
+        [c(1, "node", nodeAffinityPolicy="Ignore")],
+        {
+            "affinity": {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [
+                            {"matchExpressions": [{"key": "foo", "operator": "In", "values": [""]}]}
+                        ]
+                    }
+                }
+            }
+        },
+        [
+            node("node-a", labels={"node": "node-a", "foo": ""}),
+            node("node-b", labels={"node": "node-b", "foo": ""}),
+            node("node-c", labels={"node": "node-c"}),
+        ],
+        [],
+        placed("node-a:foo node-a:foo node-b:foo node-c:foo"),
         {"node-a": 66, "node-b": 100, "node-c": 100},
         id="NodeAffinityPolicy ignored with nodeAffinity",
     ),
     pytest.param(
-        {"foo": ""}, [c(1, "node", nodeTaintsPolicy="Honor")], {},
-        [node("node-a", labels={"node": "node-a"}), node("node-b", labels={"node": "node-b"}),
-         node("node-c", labels={"node": "node-c"}, taints=TAINTS)],
-        [], placed("node-a:foo node-a:foo node-b:foo node-c:foo"),
+        {"foo": ""},
+        [c(1, "node", nodeTaintsPolicy="Honor")],
+        {},
+        [
+            node("node-a", labels={"node": "node-a"}),
+            node("node-b", labels={"node": "node-b"}),
+            node("node-c", labels={"node": "node-c"}, taints=TAINTS),
+        ],
+        [],
+        placed("node-a:foo node-a:foo node-b:foo node-c:foo"),
         {"node-a": 0, "node-b": 33, "node-c": 100},
         id="NodeTaintsPolicy honored",
     ),
     pytest.param(
-        {"foo": ""}, [c(1, "node")], {},
-        [node("node-a", labels={"node": "node-a"}), node("node-b", labels={"node": "node-b"}),
-         node("node-c", labels={"node": "node-c"}, taints=TAINTS)],
-        [], placed("node-a:foo node-a:foo node-b:foo node-c:foo"),
+        {"foo": ""},
+        [c(1, "node")],
+        {},
+        [
+            node("node-a", labels={"node": "node-a"}),
+            node("node-b", labels={"node": "node-b"}),
+            node("node-c", labels={"node": "node-c"}, taints=TAINTS),
+        ],
+        [],
+        placed("node-a:foo node-a:foo node-b:foo node-c:foo"),
         {"node-a": 66, "node-b": 100, "node-c": 100},
         id="NodeTaintsPolicy ignored",
     ),
     pytest.param(
         {"foo": "", "bar": ""},
-        [c(1, "zone", {}, matchLabelKeys=["foo"]), c(1, HOST, {}, matchLabelKeys=["bar"])], {},
-        zoned({"node-a": "zone1", "node-b": "zone1", "node-c": "zone2", "node-d": "zone2"}), [],
+        [c(1, "zone", {}, matchLabelKeys=["foo"]), c(1, HOST, {}, matchLabelKeys=["bar"])],
+        {},
+        zoned({"node-a": "zone1", "node-b": "zone1", "node-c": "zone2", "node-d": "zone2"}),
+        [],
         placed("node-a:foo node-b:foo,bar node-c:foo node-c:bar"),
         {"node-a": 60, "node-b": 20, "node-c": 60, "node-d": 100},
         id="matchLabelKeys ANDed with LabelSelector when LabelSelector is empty",
     ),
     pytest.param(
         {"foo": "", "bar": "", "baz": ""},
-        [c(1, "zone"), c(1, HOST, BAR, matchLabelKeys=["baz"])], {},
-        zoned({"node-a": "zone1", "node-b": "zone1", "node-c": "zone2", "node-d": "zone2"}), [],
+        [c(1, "zone"), c(1, HOST, BAR, matchLabelKeys=["baz"])],
+        {},
+        zoned({"node-a": "zone1", "node-b": "zone1", "node-c": "zone2", "node-d": "zone2"}),
+        [],
         placed("node-a:foo node-b:foo,bar,baz node-c:foo node-c:bar node-c:bar,baz"),
         {"node-a": 60, "node-b": 20, "node-c": 60, "node-d": 100},
         id="matchLabelKeys ANDed with LabelSelector when LabelSelector isn't empty",
