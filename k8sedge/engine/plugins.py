@@ -154,7 +154,14 @@ def _requirement_mask(req: NodeSelectorRequirement, table: NodeTable, rows: Rows
     op = req.operator
     if op in ("In", "NotIn"):
         wanted = [column.index[v] for v in req.values if v in column.index]
-        hit = np.isin(codes, wanted) if wanted else np.zeros(len(rows), dtype=np.bool_)
+        if len(wanted) == 1:
+            hit: BoolArray = codes == wanted[0]
+        elif wanted:
+            lookup = np.zeros(len(column.values) + 1, dtype=np.bool_)  # code -1: last slot
+            lookup[wanted] = True
+            hit = lookup[codes]
+        else:
+            hit = np.zeros(len(rows), dtype=np.bool_)
         return hit if op == "In" else ~hit
     if op == "Exists":
         return codes >= 0
