@@ -409,3 +409,217 @@ def test_volume_zone_single_zone(volume: Any, labels: Any, want: Any) -> None:
         assert result.selected_node == "host1"
     else:
         assert result.filter["host1"]["VolumeZone"] == want
+
+
+def by_node(*names: str, **extra: dict[str, str]) -> list[dict[str, Any]]:
+    return [node(n, labels={"node": n, **extra.get(n.replace("-", "_"), {})}) for n in names]
+
+
+FOO_NODES = {"node_a": {"foo": ""}, "node_b": {"foo": ""}, "node_x": {"foo": ""}}
+TAINT = [{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}]
+AFFINITY_FOO = {
+    "nodeAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [
+                {"matchExpressions": [{"key": "foo", "operator": "In", "values": [""]}]}
+            ]
+        }
+    }
+}
+
+
+def spread_c(key: str, skew: int = 1, selector_key: str | None = "foo", **extra: Any) -> Any:
+    out: dict[str, Any] = {
+        "maxSkew": skew,
+        "topologyKey": key,
+        "whenUnsatisfiable": "DoNotSchedule",
+    }
+    if selector_key is not None:
+        out["labelSelector"] = {"matchExpressions": [{"key": selector_key, "operator": "Exists"}]}
+    out.update(extra)
+    return out
+
+
+MORE_SPREAD = [
+    pytest.param(
+        {"foo": ""},
+        [spread_c("zone", selector_key=None)],
+        {},
+        four_nodes(),
+        on("node-x", "node-y"),
+        {"node-a": OK, "node-b": OK, "node-x": OK, "node-y": OK},
+        id="TestSingleConstraint: existing pods do not match null selector",
+    ),
+    pytest.param(
+        {"foo": ""},
+        [spread_c("zone")],
+        {
+            "affinity": {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [
+                            {
+                                "matchExpressions": [
+                                    {"key": "node", "operator": "NotIn", "values": ["node-b"]}
+                                ]
+                            }
+                        ]
+                    }
+                }
+            }
+        },
+        four_nodes(),
+        on("node-b", "node-b", "node-y"),
+        {"node-a": OK, "node-b": OK, "node-x": SKEW, "node-y": SKEW},
+        id="TestSingleConstraint: incoming pod has nodeAffinity, pods spread as 0/~2~/0/1, hence "
+        "node-a fits",
+    ),
+    pytest.param(
+        {"foo": ""},
+        [spread_c("node", 2, minDomains=4)],
+        {},
+        by_node("node-a", "node-b", "node-c"),
+        on("node-a", "node-a", "node-b", "node-b", "node-c"),
+        {"node-a": SKEW, "node-b": SKEW, "node-c": OK},
+        id="TestSingleConstraint: pods spread across nodes as 2/2/1, maxSkew is 2, and the number "
+        "of domains < minDomains, then the third node fits",
+    ),
+    pytest.param(
+        {"foo": ""},
+        [spread_c("node", 2, minDomains=2)],
+        {},
+        by_node("node-a", "node-b", "node-c"),
+        on("node-a", "node-a", "node-b", "node-b", "node-c"),
+        {"node-a": OK, "node-b": OK, "node-c": OK},
+        id="TestSingleConstraint: pods spread across nodes as 2/2/1, maxSkew is 2, and the number "
+        "of domains > minDomains, then the all nodes fit",
+    ),
+    pytest.param(
+        {"foo": ""},
+        [spread_c("zone", 2, minDomains=3)],
+        {},
+        four_nodes(),
+        on("node-a", "node-b", "node-y"),
+        {"node-a": SKEW, "node-b": SKEW, "node-x": OK, "node-y": OK},
+        id="TestSingleConstraint: pods spread across zone as 2/1, maxSkew is 2 and the number of "
+        "domains < minDomains, then the third and fourth nodes fit",
+    ),
+    pytest.param(
+        {"foo": ""},
+        [spread_c("zone", 2, minDomains=1)],
+        {},
+        four_nodes(),
+        on("node-a", "node-b", "node-y"),
+        {"node-a": OK, "node-b": OK, "node-x": OK, "node-y": OK},
+        id="TestSingleConstraint: pods spread across zone as 2/1, maxSkew is 2 and the number of "
+        "domains > minDomains, then the all nodes fit",
+    ),
+    pytest.param(
+        {"foo": ""},
+        [spread_c("node")],
+        {"nodeSelector": {"foo": ""}},
+        by_node("node-a", "node-b", "node-x", "node-y", **FOO_NODES),
+        on("node-a", "node-b", "node-y"),
+        {"node-a": SKEW, "node-b": SKEW, "node-x": OK, "node-y": OK},
+        id="TestSingleConstraint: NodeAffinityPolicy honored with labelSelectors",
+    ),
+    pytest.param(
+        {"foo": ""},
+        [spread_c("node", nodeAffinityPolicy="Ignore")],
+        {"nodeSelector": {"foo": ""}},
+        by_node("node-a", "node-b", "node-x", "node-y", **FOO_NODES),
+        on("node-a", "node-b", "node-y"),
+        {"node-a": SKEW, "node-b": SKEW, "node-x": OK, "node-y": SKEW},
+        id="TestSingleConstraint: NodeAffinityPolicy ignored with labelSelectors",
+    ),
+    pytest.param(
+        {"foo": ""},
+        [spread_c("node")],
+        {"affinity": AFFINITY_FOO},
+        by_node("node-a", "node-b", "node-x", "node-y", **FOO_NODES),
+        on("node-a", "node-b", "node-y"),
+        {"node-a": SKEW, "node-b": SKEW, "node-x": OK, "node-y": OK},
+        id="TestSingleConstraint: NodeAffinityPolicy honored with nodeAffinity",
+    ),
+    pytest.param(
+        {"foo": ""},
+        [spread_c("node", nodeAffinityPolicy="Ignore")],
+        {"affinity": AFFINITY_FOO},
+        by_node("node-a", "node-b", "node-x", "node-y", **FOO_NODES),
+        on("node-a", "node-b", "node-y"),
+        {"node-a": SKEW, "node-b": SKEW, "node-x": OK, "node-y": SKEW},
+        id="TestSingleConstraint: NodeAffinityPolicy ignored with labelSelectors (nodeAffinity)",
+    ),
+    pytest.param(
+        {"foo": ""},
+        [spread_c("node", nodeTaintsPolicy="Honor")],
+        {},
+        [
+            *by_node("node-a", "node-b", "node-x", **FOO_NODES),
+            node("node-y", labels={"node": "node-y"}, taints=TAINT),
+        ],
+        on("node-a", "node-b", "node-y"),
+        {"node-a": SKEW, "node-b": SKEW, "node-x": OK, "node-y": OK},
+        id="TestSingleConstraint: NodeTaintsPolicy honored",
+    ),
+    pytest.param(
+        {"foo": ""},
+        [spread_c("node")],
+        {},
+        [
+            *by_node("node-a", "node-b", "node-x", **FOO_NODES),
+            node("node-y", labels={"node": "node-y"}, taints=TAINT),
+        ],
+        on("node-a", "node-b", "node-y"),
+        {"node-a": SKEW, "node-b": SKEW, "node-x": OK, "node-y": SKEW},
+        id="TestSingleConstraint: NodeTaintsPolicy ignored",
+    ),
+    pytest.param(
+        {"foo": ""},
+        [spread_c("zone"), spread_c("node")],
+        {},
+        four_nodes(),
+        on("node-a", "node-a", "node-b", "node-y", "node-y", "node-y"),
+        {"node-a": SKEW, "node-b": SKEW, "node-x": OK, "node-y": SKEW},
+        id="TestMultipleConstraints: two Constraints on zone and node, spreads = [3/3, 2/1/0/3]",
+    ),
+    pytest.param(
+        {"foo": ""},
+        [spread_c("zone"), spread_c("node")],
+        {},
+        four_nodes(),
+        on("node-a", "node-a", "node-b", "node-y", "node-y", "node-y", "node-y"),
+        {"node-a": SKEW, "node-b": SKEW, "node-x": SKEW, "node-y": SKEW},
+        id="TestMultipleConstraints: two Constraints on zone and node, spreads = [3/4, 2/1/0/4]",
+    ),
+    pytest.param(
+        {"foo": "", "bar": ""},
+        [spread_c("zone"), spread_c("node", selector_key="bar")],
+        {},
+        four_nodes(),
+        [pod(node="node-a", labels={"foo": ""}), pod(node="node-y", labels={"bar": ""})],
+        {"node-a": SKEW, "node-b": SKEW, "node-x": OK, "node-y": SKEW},
+        id="TestMultipleConstraints: Constraints hold different labelSelectors, spreads = "
+        "[1/0, 1/0/0/1]",
+    ),
+]
+
+
+# pkg/scheduler/framework/plugins/podtopologyspread/filtering_test.go: TestSingleConstraint, TestMultipleConstraints  # noqa: E501
+@pytest.mark.parametrize(
+    ("labels", "constraints", "spec", "nodes", "existing", "want"), MORE_SPREAD
+)
+def test_spread_more_constraints(
+    labels: Any, constraints: Any, spec: Any, nodes: Any, existing: Any, want: Any
+) -> None:
+    result = run(
+        only("PodTopologySpread"),
+        nodes,
+        pod("p", labels=labels, topologySpreadConstraints=constraints, **spec),
+        existing,
+    )
+    got = {
+        n: (None if r.get("PodTopologySpread") == "passed" else r["PodTopologySpread"])
+        for n, r in result.filter.items()
+    }
+    assert got == want
