@@ -31,23 +31,118 @@ def config(*profiles: dict[str, Any]) -> dict[str, Any]:
 
 ARGS = "profiles[0].pluginConfig[0].args"
 
+QUEUE_SORT = {"queueSort": {"enabled": [{"name": "PrioritySort"}]}}
+
+
+def valid(**changes: Any) -> dict[str, Any]:
+    """validation_test.go's validConfig as far as the simulator applies it: profiles "me" and
+    "other" with the same queue sort, and one prioritizing extender."""
+    profiles = [
+        {"schedulerName": "me", "plugins": dict(QUEUE_SORT)},
+        {"schedulerName": "other", "plugins": dict(QUEUE_SORT)},
+    ]
+    body = config(*profiles)
+    body["extenders"] = [{"urlPrefix": "http://127.0.0.1:1/x", "prioritizeVerb": "p", "weight": 1}]
+    for key, value in changes.items():
+        index, _, field_name = key.partition("__")
+        if index == "extender":
+            body["extenders"][0][field_name] = value
+        elif index == "extenders":
+            body["extenders"] = value
+        else:
+            body["profiles"][int(index[1:])][field_name] = value
+    return body
+
+
 INVALID = [
     # validation_test.go: TestValidateKubeSchedulerConfigurationV1
     pytest.param(
-        config(profile(percentageOfNodesToScore=110)),
-        "profiles[0].percentageOfNodesToScore",
-        id="validation_test.go: invalid-percentage-of-nodes-to-score in profile",
+        valid(p1__schedulerName=""),
+        "profiles[1].schedulerName",
+        id="validation_test.go: scheduler-name-not-set",
     ),
     pytest.param(
-        config(profile(percentageOfNodesToScore=-1)),
-        "profiles[0].percentageOfNodesToScore",
-        id="validation_test.go: negative percentage-of-nodes-to-score in profile",
-    ),
-    pytest.param(
-        config(profile("me"), profile("me")),
+        valid(p0__schedulerName="other"),
         "profiles[1].schedulerName",
         id="validation_test.go: repeated-scheduler-name",
     ),
+    pytest.param(
+        valid(p1__percentageOfNodesToScore=101),
+        "profiles[1].percentageOfNodesToScore",
+        id="validation_test.go: greater-than-100-profile-percentage-of-nodes-to-score",
+    ),
+    pytest.param(
+        valid(p1__percentageOfNodesToScore=-1),
+        "profiles[1].percentageOfNodesToScore",
+        id="validation_test.go: negative-profile-percentage-of-nodes-to-score",
+    ),
+    pytest.param(
+        valid(
+            p1__plugins={
+                "queueSort": {"enabled": [{"name": "PrioritySort"}], "disabled": [{"name": "*"}]}
+            }
+        ),
+        "profiles[1].plugins.queueSort",
+        id="validation_test.go: different-queue-sort",
+    ),
+    pytest.param(
+        valid(p0__plugins=None),
+        "profiles[1].plugins.queueSort",
+        id="validation_test.go: one-empty-queue-sort",
+    ),
+    pytest.param(
+        valid(extender__weight=-1),
+        "extenders[0].weight",
+        id="validation_test.go: extender-negative-weight",
+    ),
+    pytest.param(
+        valid(
+            extender__managedResources=[
+                {"name": "example.com/foo", "ignoredByScheduler": False},
+                {"name": "example.com/foo", "ignoredByScheduler": False},
+            ]
+        ),
+        "extenders[0].managedResources[1].name",
+        id="validation_test.go: extender-duplicate-managed-resources",
+    ),
+    pytest.param(
+        valid(
+            extenders=[
+                {
+                    "urlPrefix": "http://127.0.0.1:1/x",
+                    "prioritizeVerb": "p",
+                    "weight": 1,
+                    "bindVerb": "foo",
+                },
+                {
+                    "urlPrefix": "http://127.0.0.1:1/y",
+                    "prioritizeVerb": "prioritize",
+                    "weight": 1,
+                    "bindVerb": "bar",
+                },
+            ]
+        ),
+        "extenders",
+        id="validation_test.go: extender-duplicate-bind",
+    ),
+    pytest.param(
+        valid(
+            p0__pluginConfig=[
+                {
+                    "name": "DefaultPreemption",
+                    "args": {"minCandidateNodesPercentage": 200, "minCandidateNodesAbsolute": 100},
+                }
+            ]
+        ),
+        "profiles[0].pluginConfig[0].args.minCandidateNodesPercentage",
+        id="validation_test.go: invalid-node-percentage",
+    ),
+    pytest.param(
+        valid(p0__pluginConfig=[{"name": "config"}, {"name": "config"}]),
+        "profiles[0].pluginConfig[1]",
+        id="validation_test.go: duplicated-plugin-config",
+    ),
+    # validation_pluginargs_test.go
     pytest.param(
         config(profile(args={"DefaultPreemption": {"minCandidateNodesPercentage": 101}})),
         f"{ARGS}.minCandidateNodesPercentage",
@@ -363,6 +458,16 @@ def test_invalid_configuration_is_rejected(body: dict[str, Any], path: str) -> N
 
 
 VALID = [
+    pytest.param(valid(), id="validation_test.go: good"),
+    pytest.param(
+        valid(
+            p0__plugins={
+                **QUEUE_SORT,
+                "score": {"enabled": [{"name": "PodTopologySpread", "weight": 2}]},
+            }
+        ),
+        id="validation_test.go: valid-plugins",
+    ),
     pytest.param(
         config(
             profile(
@@ -380,10 +485,6 @@ VALID = [
     pytest.param(
         config(profile(args={"InterPodAffinity": {"hardPodAffinityWeight": 100}})),
         id="validation_pluginargs_test.go: TestValidateInterPodAffinityArgs valid args",
-    ),
-    pytest.param(
-        config(profile("a"), profile("b")),
-        id="validation_test.go: distinct scheduler names",
     ),
 ]
 

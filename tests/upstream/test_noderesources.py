@@ -744,11 +744,47 @@ def test_enough_requests(incoming: Any, used: Any, ignored: Any, want: Any) -> N
     assert result.message == f"0/1 nodes are available: {histogram}."
 
 
-# pkg/scheduler/framework/plugins/noderesources/fit_test.go: TestPredicates / "too many pods"
-def test_not_enough_pods() -> None:
+NOT_ENOUGH_PODS = [
+    pytest.param(
+        pod(),
+        res(10, 20),
+        id="even without specified resources, predicate fails when there's no space for additional "
+        "pod",
+    ),
+    pytest.param(
+        pod(req=[res(1, 1)]),
+        res(5, 5),
+        id="even if both resources fit, predicate fails when there's no space for additional pod",
+    ),
+    pytest.param(
+        pod(req=[res(5, 1)]),
+        res(5, 19),
+        id="even for equal edge case, predicate fails when there's no space for additional pod",
+    ),
+    pytest.param(
+        pod(req=[res(5, 1)], init=[res(5, 1)]),
+        res(5, 19),
+        id="even for equal edge case, predicate fails when there's no space for additional pod due "
+        "to init container",
+    ),
+]
+
+
+# pkg/scheduler/framework/plugins/noderesources/fit_test.go: TestNotEnoughRequests
+@pytest.mark.parametrize(("incoming", "used"), NOT_ENOUGH_PODS)
+def test_not_enough_requests(incoming: Any, used: Any) -> None:
     config = only("NodeResourcesFit", points=("preFilter", "filter"))
-    node_ = node("machine1", capacity={"cpu": "10m", "memory": "20", "pods": "1"})
-    result = run(config, [node_], pod(req=[res(1, 1)]), [pod(node="machine1", req=[res(10, 20)])])
-    assert result.filter["machine1"]["NodeResourcesFit"] == (
-        "Too many pods, Insufficient cpu, Insufficient memory"
+    node_ = node(
+        "machine1",
+        capacity={
+            "cpu": "10m",
+            "memory": "20",
+            "pods": "1",
+            "example.com/aaa": "0",
+            "ephemeral-storage": "0",
+            "hugepages-2Mi": "0",
+        },
     )
+    result = run(config, [node_], incoming, [pod(node="machine1", req=[used])])
+    assert result.filter["machine1"]["NodeResourcesFit"] == "Too many pods"
+    assert result.message == "0/1 nodes are available: 1 Too many pods."

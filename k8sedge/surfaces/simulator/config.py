@@ -249,7 +249,10 @@ def _default_profile(profile: SchedulerProfile) -> SchedulerProfile:
             configs.append(PluginConfig(name=name, args=copy.deepcopy(args)))
     return evolve(
         profile,
-        scheduler_name=profile.scheduler_name or DEFAULT_SCHEDULER_NAME,
+        # only a missing name is defaulted; an empty one is left for validation to reject
+        scheduler_name=(
+            DEFAULT_SCHEDULER_NAME if profile.scheduler_name is None else profile.scheduler_name
+        ),
         plugins=merged,
         plugin_config=configs,
     )
@@ -277,17 +280,34 @@ def _invalid(message: str, path: str) -> BadRequestError:
     return BadRequestError(f"invalid scheduler configuration: {path}: {message}", {path: message})
 
 
+def _is_extended_resource(name: str) -> bool:
+    """``v1helper.IsExtendedResourceName`` for a qualified name."""
+    if "/" not in name or name.startswith("requests."):
+        return False
+    prefix = name.split("/", 1)[0]
+    return not (prefix == "kubernetes.io" or prefix.endswith(".kubernetes.io"))
+
+
 def validate_extenders(extenders: list[Extender]) -> None:
     """What kube-scheduler's validation checks of ``extenders``."""
     binders = 0
+    managed: set[str] = set()
     for i, extender in enumerate(extenders):
         path = f"extenders[{i}]"
         if not extender.url_prefix:
             raise _invalid("urlPrefix is required", f"{path}.urlPrefix")
         if extender.prioritize_verb and extender.weight <= 0:
-            raise _invalid("weight must be positive when prioritizeVerb is set", f"{path}.weight")
+            raise _invalid("must have a positive weight applied to it", f"{path}.weight")
         if extender.bind_verb:
             binders += 1
+        for j, resource in enumerate(extender.managed_resources):
+            rpath = f"{path}.managedResources[{j}].name"
+            name = str((resource or {}).get("name", ""))
+            if not _is_extended_resource(name):
+                raise _invalid("is an invalid extended resource name", rpath)
+            if name in managed:
+                raise _invalid("duplicate extender managed resource name", rpath)
+            managed.add(name)
         if extender.http_timeout is not None:
             from ...timeutil import parse_duration
 
@@ -422,9 +442,14 @@ def validate_configuration(config: SchedulerConfiguration) -> None:
     if not config.profiles:
         raise _invalid("Required value", "profiles")
     names: dict[str, int] = {}
+    queue_sort = (config.profiles[0].plugins or Plugins()).queue_sort
     for i, profile in enumerate(config.profiles):
         path = f"profiles[{i}]"
-        name = profile.scheduler_name or DEFAULT_SCHEDULER_NAME
+        name = DEFAULT_SCHEDULER_NAME if profile.scheduler_name is None else profile.scheduler_name
+        if not name:
+            raise _invalid("Required value", f"{path}.schedulerName")
+        if i and (profile.plugins or Plugins()).queue_sort != queue_sort:
+            raise _invalid("must be the same for all profiles", f"{path}.plugins.queueSort")
         if name in names:
             raise _invalid(
                 f"Duplicate value: profiles[{names[name]}].schedulerName", f"{path}.schedulerName"
