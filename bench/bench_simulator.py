@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sys
 import time
+from pathlib import Path
 from typing import Any
+
+# measure the checkout this script lives in, not whichever k8sedge is installed
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import k8sedge
 from k8sedge import ManualClock

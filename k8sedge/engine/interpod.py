@@ -8,14 +8,28 @@ domain of every candidate node is one lookup in the node table's label codes.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 
 import numpy as np
 import numpy.typing as npt
 
-from .plugins import MAX_NODE_SCORE, FilterFailure, IntArray, Plugin, Rows, _any_term
+from .plugins import (
+    MAX_NODE_SCORE,
+    FilterFailure,
+    IntArray,
+    Plugin,
+    Rows,
+    _any_term,
+    _requirement_mask,
+)
 from .table import NodeTable
-from .types import LabelSelector, PodAffinityTerm, PodRequest, TopologySpreadConstraint
+from .types import (
+    LabelSelector,
+    NodeSelectorRequirement,
+    PodAffinityTerm,
+    PodRequest,
+    TaintEffect,
+    TopologySpreadConstraint,
+)
 
 __all__ = ["InterPodAffinity", "PodTopologySpread"]
 
@@ -37,84 +51,126 @@ class InterPodAffinity(Plugin):
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _namespaces(self, term: PodAffinityTerm, own: str) -> list[str] | None:
-        """The namespaces a term selects (None: every namespace)."""
-        if term.namespace_selector is not None:
-            selector = term.namespace_selector
-            if not selector.match_labels and not selector.match_expressions:
-                return None
-            pods = self.state.pods
-            names = [
-                ns
-                for ns in pods.namespace.index
-                if selector.matches(self.state.namespace_labels(ns))
-            ]
-            return sorted(set(names) | set(term.namespaces))
-        return list(term.namespaces) or [own]
-
-    def _domains_with_match(
-        self, term: PodAffinityTerm, own_namespace: str
-    ) -> tuple[set[int], int]:
-        """Topology codes (of ``term.topology_key``) of nodes holding a matching pod."""
+    def _namespace_mask(self, term: PodAffinityTerm, own: str) -> BoolArray:
+        """Placed pods whose namespace the term selects: its ``namespaces`` (the owner's own
+        when neither they nor a selector are given) or, with a ``namespaceSelector``, every
+        namespace whose labels match (an empty selector matches all)."""
         pods = self.state.pods
-        mask = pods.matching(term.selector, self._namespaces(term, own_namespace))
-        matched = int(mask.sum())
-        if not matched:
-            return set(), 0
-        _, codes = self.state.table.label_codes(term.topology_key)
-        domains = codes[pods.row[: pods.size][mask]]
-        return {int(d) for d in np.unique(domains) if d >= 0}, matched
+        index = pods.namespace.index
+        codes = pods.namespace.codes[: pods.size]
+        selector = term.namespace_selector
+        if selector is None:
+            wanted = list(term.namespaces) or [own]
+            same: BoolArray = np.isin(codes, [index[ns] for ns in wanted if ns in index])
+            return same
+        if not selector.match_labels and not selector.match_expressions:
+            return np.ones(len(codes), dtype=np.bool_)
+        labels = self.state.namespace_labels
+        chosen = [
+            code
+            for ns, code in index.items()
+            if ns in term.namespaces or selector.matches(labels(ns))
+        ]
+        selected: BoolArray = np.isin(codes, chosen)
+        return selected
 
-    @staticmethod
-    def _self_matches(pod: PodRequest, term: PodAffinityTerm) -> bool:
+    def _selects_namespace(self, term: PodAffinityTerm, owner: str, namespace: str) -> bool:
+        """``AffinityTerm.Matches``' namespace half for a pod in ``namespace``."""
+        selector = term.namespace_selector
+        if selector is None:
+            return namespace in (term.namespaces or (owner,))
+        if namespace in term.namespaces:
+            return True
+        return selector.matches(self.state.namespace_labels(namespace))
+
+    def _term_matches(self, term: PodAffinityTerm, owner: str, pod: PodRequest) -> bool:
         return (
             term.selector is not None
+            and self._selects_namespace(term, owner, pod.namespace)
             and term.selector.matches(pod.labels)
-            and (not term.namespaces or pod.namespace in term.namespaces)
         )
 
-    # -- filter ------------------------------------------------------------------------------
-
-    def skip_filter(self, pod: PodRequest) -> bool:
-        return not pod.affinity and not pod.anti_affinity and not self.state.pods.with_anti_affinity
-
-    def filter(self, pod: PodRequest, table: NodeTable, rows: Rows) -> list[FilterFailure]:
-        affinity_fail = np.zeros(len(rows), dtype=np.bool_)
-        if pod.affinity:
-            matches = [self._domains_with_match(t, pod.namespace) for t in pod.affinity]
-            nobody = all(count == 0 for _, count in matches)
-            if nobody and all(self._self_matches(pod, t) for t in pod.affinity):
-                # the first pod of a group that wants to be together: any node with the keys
-                for term in pod.affinity:
-                    _, codes = table.label_codes(term.topology_key)
-                    affinity_fail |= codes[rows] < 0
-            else:
-                for term, (domains, _) in zip(pod.affinity, matches, strict=True):
-                    _, codes = table.label_codes(term.topology_key)
-                    affinity_fail |= ~np.isin(codes[rows], list(domains))
-        anti_fail = np.zeros(len(rows), dtype=np.bool_)
-        for term in pod.anti_affinity:
-            domains, _ = self._domains_with_match(term, pod.namespace)
-            if domains:
-                _, codes = table.label_codes(term.topology_key)
-                anti_fail |= np.isin(codes[rows], list(domains))
-        existing_fail = np.zeros(len(rows), dtype=np.bool_)
+    def _matching(self, term: PodAffinityTerm, own: str) -> BoolArray:
         pods = self.state.pods
-        for slot in pods.with_anti_affinity:
+        return pods.matching(term.selector, None) & self._namespace_mask(term, own)
+
+    def _pair_counts(
+        self, mask: BoolArray, topology_key: str, table: NodeTable
+    ) -> npt.NDArray[np.int64]:
+        """Matching pods per value code of ``topology_key`` (pods on nodes without it drop)."""
+        pods = self.state.pods
+        column, codes = table.label_codes(topology_key)
+        values = codes[pods.row[: pods.size][mask]]
+        values = values[values >= 0]
+        return np.bincount(values, minlength=max(1, len(column.values))).astype(np.int64)
+
+    def _existing_anti(self, pod: PodRequest, table: NodeTable) -> list[tuple[str, int]]:
+        """(topology key, value code) pairs where an existing pod's required anti-affinity
+        term matches ``pod``."""
+        pairs: list[tuple[str, int]] = []
+        pods = self.state.pods
+        for slot in sorted(pods.with_anti_affinity):
             other = pods.pods[slot]
             if other is None:
                 continue
             node_row = int(pods.row[slot])
             for term in other.anti_affinity:
-                namespaces = self._namespaces(term, other.namespace)
-                if term.selector is None or not term.selector.matches(pod.labels):
-                    continue
-                if namespaces is not None and pod.namespace not in namespaces:
-                    continue
+                if self._term_matches(term, other.namespace, pod):
+                    _, codes = table.label_codes(term.topology_key)
+                    if codes[node_row] >= 0:
+                        pairs.append((term.topology_key, int(codes[node_row])))
+        return pairs
+
+    # -- filter ------------------------------------------------------------------------------
+
+    def skip_filter(self, pod: PodRequest) -> bool:
+        if pod.affinity or pod.anti_affinity:
+            return False
+        if not self.state.pods.with_anti_affinity:
+            return True
+        return not self._existing_anti(pod, self.state.table)
+
+    def resolvable(self, reason: str) -> bool:
+        return reason != AFFINITY_MISMATCH
+
+    def filter(self, pod: PodRequest, table: NodeTable, rows: Rows) -> list[FilterFailure]:
+        n = len(rows)
+        affinity_fail = np.zeros(n, dtype=np.bool_)
+        if pod.affinity:
+            # an existing pod counts only when it matches every term
+            together = np.ones(self.state.pods.size, dtype=np.bool_)
+            for term in pod.affinity:
+                together &= self._matching(term, pod.namespace)
+            pods_exist = np.ones(n, dtype=np.bool_)
+            any_count = False
+            for term in pod.affinity:
+                counts = self._pair_counts(together, term.topology_key, table)
+                any_count = any_count or bool(counts.any())
                 _, codes = table.label_codes(term.topology_key)
-                domain = codes[node_row]
-                if domain >= 0:
-                    existing_fail |= codes[rows] == domain
+                node_codes = codes[rows]
+                has = node_codes >= 0
+                affinity_fail |= ~has  # every topology label must exist on the node
+                pods_exist &= has & (counts[np.maximum(node_codes, 0)] > 0)
+            first_of_group = not any_count and all(
+                self._term_matches(t, pod.namespace, pod) for t in pod.affinity
+            )
+            if not first_of_group:
+                affinity_fail |= ~pods_exist
+        anti_fail = np.zeros(n, dtype=np.bool_)
+        for term in pod.anti_affinity:
+            counts = self._pair_counts(
+                self._matching(term, pod.namespace), term.topology_key, table
+            )
+            if counts.any():
+                _, codes = table.label_codes(term.topology_key)
+                node_codes = codes[rows]
+                anti_fail |= (node_codes >= 0) & (counts[np.maximum(node_codes, 0)] > 0)
+        existing_fail = np.zeros(n, dtype=np.bool_)
+        for key, code in (
+            self._existing_anti(pod, table) if self.state.pods.with_anti_affinity else ()
+        ):
+            _, codes = table.label_codes(key)
+            existing_fail |= codes[rows] == code
         return [
             (affinity_fail, AFFINITY_MISMATCH),
             (anti_fail & ~affinity_fail, ANTI_AFFINITY_MISMATCH),
@@ -123,62 +179,75 @@ class InterPodAffinity(Plugin):
 
     # -- score -------------------------------------------------------------------------------
 
+    def _has_constraints(self, pod: PodRequest) -> bool:
+        return bool(pod.preferred_affinity or pod.preferred_anti_affinity)
+
     def skip_score(self, pod: PodRequest) -> bool:
-        return (
-            not pod.preferred_affinity
-            and not pod.preferred_anti_affinity
-            and not (self.state.pods.with_affinity_terms)
-        )
+        if self._has_constraints(pod):
+            return False
+        if self.args.get("ignorePreferredTermsOfExistingPods"):
+            return True
+        return not self.state.pods.with_affinity_terms
 
     def score(self, pod: PodRequest, table: NodeTable, rows: Rows) -> IntArray:
-        scores = np.zeros(len(rows), dtype=np.int64)
-
-        def credit(term: PodAffinityTerm, domain_rows: Iterable[int], weight: int) -> None:
-            _, codes = table.label_codes(term.topology_key)
-            for node_row in domain_rows:
-                domain = codes[node_row]
-                if domain >= 0:
-                    scores[codes[rows] == domain] += weight
-
+        """``topologyScore`` per (key, value), then each node's sum over its labels."""
         pods = self.state.pods
+        by_key: dict[str, npt.NDArray[np.int64]] = {}
+
+        def add(key: str, codes_hit: npt.NDArray[np.int64], weight: int) -> None:
+            column, _ = table.label_codes(key)
+            width = max(1, len(column.values))
+            acc = by_key.get(key)
+            if acc is None:
+                acc = by_key[key] = np.zeros(width, dtype=np.int64)
+            elif len(acc) < width:
+                acc = by_key[key] = np.concatenate([acc, np.zeros(width - len(acc), np.int64)])
+            np.add.at(acc, codes_hit, weight)
+
+        labelled = np.array([bool(table.labels[int(r)]) for r in pods.row[: pods.size]])
         for sign, terms in ((1, pod.preferred_affinity), (-1, pod.preferred_anti_affinity)):
             for weighted in terms:
-                mask = pods.matching(
-                    weighted.term.selector, self._namespaces(weighted.term, pod.namespace)
-                )
-                column, codes = table.label_codes(weighted.term.topology_key)
-                matched = codes[pods.row[: pods.size][mask]]
-                counts = np.bincount(matched[matched >= 0], minlength=max(1, len(column.values)))
-                node_codes = codes[rows]
-                per_node = np.where(node_codes >= 0, counts[np.maximum(node_codes, 0)], 0)
-                scores += sign * weighted.weight * per_node
+                mask = self._matching(weighted.term, pod.namespace) & labelled
+                if not mask.any():
+                    continue
+                _, codes = table.label_codes(weighted.term.topology_key)
+                hit = codes[pods.row[: pods.size][mask]]
+                hit = hit[hit >= 0].astype(np.int64)
+                if len(hit):
+                    add(weighted.term.topology_key, hit, sign * weighted.weight)
         hard_weight = int(self.args.get("hardPodAffinityWeight", 1))
-        for slot in pods.with_affinity_terms:
+        for slot in sorted(pods.with_affinity_terms):
             other = pods.pods[slot]
             if other is None:
                 continue
             node_row = int(pods.row[slot])
-            for term in other.affinity:
-                if hard_weight and self._matches_incoming(term, other, pod):
-                    credit(term, [node_row], hard_weight)
-            for weighted in other.preferred_affinity:
-                if self._matches_incoming(weighted.term, other, pod):
-                    credit(weighted.term, [node_row], weighted.weight)
-            for weighted in other.preferred_anti_affinity:
-                if self._matches_incoming(weighted.term, other, pod):
-                    credit(weighted.term, [node_row], -weighted.weight)
+            if not table.labels[node_row]:
+                continue
+            weighted_terms: list[tuple[PodAffinityTerm, int]] = []
+            if hard_weight > 0:
+                weighted_terms += [(t, hard_weight) for t in other.affinity]
+            weighted_terms += [(w.term, w.weight) for w in other.preferred_affinity]
+            weighted_terms += [(w.term, -w.weight) for w in other.preferred_anti_affinity]
+            for term, weight in weighted_terms:
+                if self._term_matches(term, other.namespace, pod):
+                    _, codes = table.label_codes(term.topology_key)
+                    code = int(codes[node_row])
+                    if code >= 0:
+                        add(term.topology_key, np.array([code], dtype=np.int64), weight)
+        self._touched = bool(by_key)
+        scores = np.zeros(len(rows), dtype=np.int64)
+        for key, acc in by_key.items():
+            _, codes = table.label_codes(key)
+            node_codes = codes[rows]
+            scores += np.where(node_codes >= 0, acc[np.maximum(node_codes, 0)], 0)
         return scores
 
-    def _matches_incoming(self, term: PodAffinityTerm, owner: PodRequest, pod: PodRequest) -> bool:
-        namespaces = self._namespaces(term, owner.namespace)
-        return (
-            term.selector is not None
-            and term.selector.matches(pod.labels)
-            and (namespaces is None or pod.namespace in namespaces)
-        )
+    def skipped_after_score(self) -> bool:
+        """PreScore's Skip: no (topology key, value) got a score."""
+        return not getattr(self, "_touched", True)
 
     def normalize(self, scores: IntArray) -> IntArray:
-        if not len(scores):
+        if not len(scores) or not getattr(self, "_touched", True):
             return scores
         low, high = int(scores.min()), int(scores.max())
         if high - low <= 0:
@@ -200,19 +269,38 @@ def _system_constraints(selector: LabelSelector) -> tuple[TopologySpreadConstrai
     )
 
 
+def _default_constraints(
+    args: dict[str, object], selector: LabelSelector
+) -> tuple[TopologySpreadConstraint, ...]:
+    """``buildDefaultConstraints``: the args' ``defaultConstraints`` (List) or the system
+    defaults, with the pod's default selector."""
+    if args.get("defaultingType", "System") == "System":
+        return _system_constraints(selector)
+    out = []
+    for c in args.get("defaultConstraints") or ():  # type: ignore[attr-defined]
+        out.append(
+            TopologySpreadConstraint(
+                max_skew=int(c.get("maxSkew", 1)),
+                topology_key=str(c.get("topologyKey", "")),
+                when_unsatisfiable=str(c.get("whenUnsatisfiable") or "DoNotSchedule"),
+                selector=selector,
+            )
+        )
+    return tuple(out)
+
+
 class PodTopologySpread(Plugin):
     name = "PodTopologySpread"
 
     def _constraints(self, pod: PodRequest, mode: str) -> tuple[TopologySpreadConstraint, ...]:
         if pod.spread:
             return tuple(c for c in pod.spread if c.when_unsatisfiable == mode)
-        if (
-            mode == "ScheduleAnyway"
-            and pod.default_spread_selector is not None
-            and (self.args.get("defaultingType", "System") == "System")
-        ):
-            return _system_constraints(pod.default_spread_selector)
-        return ()
+        selector = pod.default_spread_selector
+        if selector is None or (not selector.match_labels and not selector.match_expressions):
+            return ()
+        return tuple(
+            c for c in _default_constraints(self.args, selector) if c.when_unsatisfiable == mode
+        )
 
     def _selector(self, pod: PodRequest, c: TopologySpreadConstraint) -> LabelSelector | None:
         if c.selector is None or not c.match_label_keys:
@@ -223,32 +311,40 @@ class PodTopologySpread(Plugin):
             match_expressions=c.selector.match_expressions,
         )
 
-    def _eligible(
+    def _included(
         self, pod: PodRequest, c: TopologySpreadConstraint, table: NodeTable, rows: Rows
     ) -> BoolArray:
-        """Nodes whose pods count: those matching the pod's node affinity (policy Honor)."""
-        eligible = np.ones(len(rows), dtype=np.bool_)
+        """``matchNodeInclusionPolicies``: node affinity (Honor) and untolerated
+        NoSchedule/NoExecute taints (Honor) decide whose pods are counted."""
+        included = np.ones(len(rows), dtype=np.bool_)
         if c.node_affinity_policy == "Honor":
-            from .plugins import _requirement_mask
-            from .types import NodeSelectorRequirement
-
             for key, value in pod.node_selector.items():
-                eligible &= _requirement_mask(
+                included &= _requirement_mask(
                     NodeSelectorRequirement(key, "In", (value,)), table, rows
                 )
             if pod.required_terms is not None:
-                eligible &= _any_term(pod.required_terms, table, rows)
+                included &= _any_term(pod.required_terms, table, rows)
         if c.node_taints_policy == "Honor":
-            has = table.has_taints[rows]
-            eligible &= ~has  # approximation: tainted nodes do not count
-        return eligible
+            tainted = np.flatnonzero(table.has_taints[rows] & included)
+            for i in tainted.tolist():
+                for taint in table.taints[int(rows[i])]:
+                    if taint.effect == TaintEffect.PREFER_NO_SCHEDULE:
+                        continue
+                    if not any(t.tolerates(taint) for t in pod.tolerations):
+                        included[i] = False
+                        break
+        return included
 
-    def _counts(
+    def _per_row(
         self, pod: PodRequest, c: TopologySpreadConstraint, table: NodeTable
     ) -> npt.NDArray[np.int64]:
-        """Matching pods per node row (over every row of the table)."""
+        """``countPodsMatchSelector`` per node row: the pod's namespace; an empty selector
+        counts nothing."""
+        selector = self._selector(pod, c)
         pods = self.state.pods
-        mask = pods.matching(self._selector(pod, c), [pod.namespace])
+        if selector is None or (not selector.match_labels and not selector.match_expressions):
+            return np.zeros(table.size, dtype=np.int64)
+        mask = pods.matching(selector, [pod.namespace])
         return pods.count_per_row(mask, table.size)
 
     # -- filter ------------------------------------------------------------------------------
@@ -256,14 +352,23 @@ class PodTopologySpread(Plugin):
     def skip_filter(self, pod: PodRequest) -> bool:
         return not self._constraints(pod, "DoNotSchedule")
 
+    def resolvable(self, reason: str) -> bool:
+        return reason == SPREAD_MISMATCH
+
     def filter(self, pod: PodRequest, table: NodeTable, rows: Rows) -> list[FilterFailure]:
-        missing = np.zeros(len(rows), dtype=np.bool_)
-        skewed = np.zeros(len(rows), dtype=np.bool_)
+        constraints = self._constraints(pod, "DoNotSchedule")
         all_rows = table.live_rows()
-        for c in self._constraints(pod, "DoNotSchedule"):
+        # only nodes with every constraint's topology key take part
+        with_keys = np.ones(len(all_rows), dtype=np.bool_)
+        for c in constraints:
+            with_keys &= table.label_codes(c.topology_key)[1][all_rows] >= 0
+        alive = np.ones(len(rows), dtype=np.bool_)
+        missing_fail = np.zeros(len(rows), dtype=np.bool_)
+        skew_fail = np.zeros(len(rows), dtype=np.bool_)
+        for c in constraints:
             column, codes = table.label_codes(c.topology_key)
-            per_row = self._counts(pod, c, table)
-            eligible = all_rows[self._eligible(pod, c, table, all_rows) & (codes[all_rows] >= 0)]
+            per_row = self._per_row(pod, c, table)
+            eligible = all_rows[with_keys & self._included(pod, c, table, all_rows)]
             width = max(1, len(column.values))
             domain_counts = np.bincount(
                 codes[eligible], weights=per_row[eligible], minlength=width
@@ -271,57 +376,68 @@ class PodTopologySpread(Plugin):
             present = np.zeros(width, dtype=np.bool_)
             present[codes[eligible]] = True
             domains = int(present.sum())
-            min_match = int(domain_counts[present].min()) if domains else 0
-            if c.min_domains is not None and domains < c.min_domains:
+            min_match = int(domain_counts[present].min()) if domains else 2**31 - 1
+            if domains < (c.min_domains if c.min_domains is not None else 1):
                 min_match = 0
             selector = self._selector(pod, c)
             self_match = 1 if selector is not None and selector.matches(pod.labels) else 0
             node_codes = codes[rows]
-            missing |= node_codes < 0
-            counts = np.where(node_codes >= 0, domain_counts[np.maximum(node_codes, 0)], 0)
-            skewed |= (node_codes >= 0) & (counts + self_match - min_match > c.max_skew)
-        return [(missing, SPREAD_MISSING_LABEL), (skewed & ~missing, SPREAD_MISMATCH)]
+            missing = alive & (node_codes < 0)
+            counts = np.where(
+                (node_codes >= 0) & present[np.maximum(node_codes, 0)],
+                domain_counts[np.maximum(node_codes, 0)],
+                0,
+            )
+            skewed = alive & ~missing & (counts + self_match - min_match > c.max_skew)
+            missing_fail |= missing
+            skew_fail |= skewed
+            alive &= ~missing & ~skewed
+        return [(missing_fail, SPREAD_MISSING_LABEL), (skew_fail, SPREAD_MISMATCH)]
 
     # -- score -------------------------------------------------------------------------------
 
     def skip_score(self, pod: PodRequest) -> bool:
         return not self._constraints(pod, "ScheduleAnyway")
 
-    def _ignored(self, pod: PodRequest, table: NodeTable, rows: Rows) -> BoolArray:
-        constraints = self._constraints(pod, "ScheduleAnyway")
-        if not pod.spread:  # system defaults do not require every topology key
-            return np.zeros(len(rows), dtype=np.bool_)
-        ignored = np.zeros(len(rows), dtype=np.bool_)
-        for c in constraints:
-            ignored |= table.label_codes(c.topology_key)[1][rows] < 0
-        return ignored
-
     def score(self, pod: PodRequest, table: NodeTable, rows: Rows) -> IntArray:
-        ignored = self._ignored(pod, table, rows)
+        constraints = self._constraints(pod, "ScheduleAnyway")
+        # system defaults do not require every topology key (a node without a zone still
+        # gets hostname spreading)
+        require_all = bool(pod.spread) or self.args.get("defaultingType", "System") != "System"
+        ignored = np.zeros(len(rows), dtype=np.bool_)
+        if require_all:
+            for c in constraints:
+                ignored |= table.label_codes(c.topology_key)[1][rows] < 0
         considered = rows[~ignored]
+        all_rows = table.live_rows()
+        all_with_keys = np.ones(len(all_rows), dtype=np.bool_)
+        if require_all:
+            for c in constraints:
+                all_with_keys &= table.label_codes(c.topology_key)[1][all_rows] >= 0
         total = np.zeros(len(rows), dtype=np.float64)
-        for c in self._constraints(pod, "ScheduleAnyway"):
+        for c in constraints:
             column, codes = table.label_codes(c.topology_key)
-            per_row = self._counts(pod, c, table)
+            per_row = self._per_row(pod, c, table)
             node_codes = codes[rows]
             if c.topology_key == HOSTNAME:
                 size = len(considered)
                 counts = per_row[rows]
             else:
-                eligible = considered[self._eligible(pod, c, table, considered)]
-                eligible = eligible[codes[eligible] >= 0]
-                size = len(np.unique(codes[eligible]))
-                # pods counted on every eligible node of the domain
-                all_rows = table.live_rows()
-                counted = all_rows[self._eligible(pod, c, table, all_rows) & (codes[all_rows] >= 0)]
+                # every candidate domain counts for the weight; a missing label is a domain ""
+                width = max(1, len(column.values)) + 1
+                candidate = np.zeros(width, dtype=np.bool_)
+                candidate[codes[considered]] = True  # code -1 lands on the last slot ("")
+                size = int(candidate.sum())
+                counted = all_rows[all_with_keys & self._included(pod, c, table, all_rows)]
                 domain_counts = np.bincount(
-                    codes[counted], weights=per_row[counted], minlength=max(1, len(column.values))
+                    codes[counted] % width, weights=per_row[counted], minlength=width
                 )
+                domain_counts = np.where(candidate, domain_counts, 0)
                 counts = np.where(node_codes >= 0, domain_counts[np.maximum(node_codes, 0)], 0)
             weight = math.log(size + 2)
             total += np.where(node_codes >= 0, counts * weight + (c.max_skew - 1), 0.0)
         self._ignored_nodes = ignored  # for normalize, which sees only the scores
-        scores = np.rint(total).astype(np.int64)
+        scores = np.floor(total + 0.5).astype(np.int64)  # math.Round (non-negative)
         scores[ignored] = 0
         return scores
 

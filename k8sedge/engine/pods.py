@@ -128,6 +128,40 @@ class PodIndex:
         self._free.append(slot)
         return pod
 
+    def suspend(self, slot: int) -> None:
+        """Take a placed pod out of every count, keeping its slot (preemption's dry run)."""
+        pod = self.pods[slot]
+        self.alive[slot] = False
+        self.by_row.get(int(self.row[slot]), set()).discard(slot)
+        self.with_anti_affinity.discard(slot)
+        self.with_affinity_terms.discard(slot)
+        if pod is not None:
+            for protocol, _, port in pod.host_ports:
+                self.host_ports.get((protocol, port), {}).pop(slot, None)
+            for claim in pod.claims:
+                self.claims.get(f"{pod.namespace}/{claim}", set()).discard(slot)
+
+    def resume(self, slot: int) -> None:
+        """Undo ``suspend``."""
+        pod = self.pods[slot]
+        assert pod is not None
+        row = int(self.row[slot])
+        self.alive[slot] = True
+        self.by_row.setdefault(row, set()).add(slot)
+        if pod.anti_affinity:
+            self.with_anti_affinity.add(slot)
+        if (
+            pod.affinity
+            or pod.anti_affinity
+            or pod.preferred_affinity
+            or pod.preferred_anti_affinity
+        ):
+            self.with_affinity_terms.add(slot)
+        for protocol, ip, port in pod.host_ports:
+            self.host_ports.setdefault((protocol, port), {})[slot] = (row, ip)
+        for claim in pod.claims:
+            self.claims.setdefault(f"{pod.namespace}/{claim}", set()).add(slot)
+
     def forget_row(self, row: int) -> None:
         """A node left the table: its pods no longer count anywhere."""
         for slot in list(self.by_row.pop(row, set())):

@@ -1,26 +1,35 @@
-"""DefaultPreemption (PostFilter): find a node where evicting lower-priority pods lets the
-pod fit, with the fewest and least important victims, as kube-scheduler does.
+"""DefaultPreemption (PostFilter), as kube-scheduler's ``preemption.Evaluator`` runs it.
 
-A node is a candidate when the pod failed there for resources (NodeResourcesFit); failures
-preemption cannot fix (affinity, taints, unschedulable nodes, names) make it "not helpful".
-Victims are chosen by removing every lower-priority pod, then reprieving them one by one,
-most important first (higher priority, then earlier start), while the pod still fits. The
-node is picked by upstream's criteria: lowest highest-victim priority, lowest sum of
-priorities, fewest victims, latest start of the most important victims.
+Candidates are the nodes whose filter status was ``Unschedulable`` (resolvable: resources,
+ports, anti-affinity, topology skew), not ``UnschedulableAndUnresolvable``. Starting at a
+random offset (from the scheduler's seeded source), nodes are dry-run until
+``numCandidates`` (``minCandidateNodesPercentage`` of them, at least
+``minCandidateNodesAbsolute``) have victims. On a node every lower-priority pod is removed
+and the filters run again; if the pod fits, victims are reprieved one by one, most
+important first (higher priority, then earlier start), while it still fits. The node is
+picked by upstream's criteria: lowest highest-victim priority, lowest sum of priorities,
+fewest victims, latest start of the most important victims, then the first found.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .pods import PodIndex
 from .table import NodeTable
 from .types import PodRequest
 
-__all__ = ["NOT_HELPFUL", "NO_VICTIMS", "Preemption", "preempt"]
+__all__ = ["NOT_ELIGIBLE", "NOT_HELPFUL", "NO_VICTIMS", "Preemption", "preempt"]
 
 NOT_HELPFUL = "Preemption is not helpful for scheduling"
 NO_VICTIMS = "No preemption victims found for incoming pod"
+NOT_ELIGIBLE = "not eligible due to preemptionPolicy=Never."
+_NOW = "\uffff"  # a pod without status.startTime started "now": after every recorded start
+
+# (fits, the failing filter's reasons) for the pod on one node row, as the table stands
+FilterRun = Callable[[int], tuple[bool, list[str]]]
 
 
 class Preemption:
@@ -32,70 +41,132 @@ class Preemption:
         self.message = message
 
 
-def _fits(
-    pod: PodRequest, table: NodeTable, row: int, freed: dict[str, int], pods_freed: int
-) -> bool:
-    if table.pod_count[row] - pods_freed + 1 > table.max_pods[row]:
-        return False
-    for resource, amount in pod.requests.items():
-        if amount <= 0:
-            continue
-        alloc = int(table.column(table.allocatable, resource)[row])
-        used = int(table.column(table.requested, resource)[row]) - freed.get(resource, 0)
-        if amount > alloc - used:
-            return False
-    return True
+def start_time(pod: PodRequest | None) -> str:
+    source = pod.source if pod is not None else None
+    status = source.get("status") if isinstance(source, dict) else None
+    started = status.get("startTime") if isinstance(status, dict) else None
+    return str(started) if started else _NOW
+
+
+def _importance(pods: PodIndex, slot: int) -> tuple[int, str, int]:
+    """``util.MoreImportantPod`` as a sort key: higher priority, earlier start first."""
+    return (-int(pods.priority[slot]), start_time(pods.pods[slot]), int(pods.order[slot]))
+
+
+def num_candidates(args: dict[str, Any], nodes: int) -> int:
+    """``calculateNumCandidates``."""
+    percentage = int(args.get("minCandidateNodesPercentage", 10))
+    absolute = int(args.get("minCandidateNodesAbsolute", 100))
+    n = nodes * percentage // 100
+    return min(max(n, absolute), nodes)
+
+
+def _suspend(table: NodeTable, pods: PodIndex, slot: int, nonzero: Any) -> None:
+    pod = pods.pods[slot]
+    assert pod is not None
+    table.assume(int(pods.row[slot]), pod.requests, sign=-1, nonzero=nonzero(pod))
+    pods.suspend(slot)
+
+
+def _resume(table: NodeTable, pods: PodIndex, slot: int, nonzero: Any) -> None:
+    pod = pods.pods[slot]
+    assert pod is not None
+    table.assume(int(pods.row[slot]), pod.requests, nonzero=nonzero(pod))
+    pods.resume(slot)
+
+
+def select_victims(
+    pod: PodRequest, row: int, table: NodeTable, pods: PodIndex, run: FilterRun, nonzero: Any
+) -> tuple[list[int] | None, list[str]]:
+    """``SelectVictimsOnNode``: the victims' slots, or None and the failure's reasons."""
+    lower = sorted(
+        (s for s in pods.by_row.get(row, ()) if pods.priority[s] < pod.priority),
+        key=lambda s: _importance(pods, s),
+    )
+    if not lower:
+        return None, [NO_VICTIMS]
+    removed = list(lower)
+    for slot in removed:
+        _suspend(table, pods, slot, nonzero)
+    try:
+        fits, reasons = run(row)
+        if not fits:
+            return None, reasons
+        victims: list[int] = []
+        for slot in lower:
+            _resume(table, pods, slot, nonzero)
+            removed.remove(slot)
+            fits, _ = run(row)
+            if not fits:
+                _suspend(table, pods, slot, nonzero)
+                removed.append(slot)
+                victims.append(slot)
+        return victims, []
+    finally:
+        for slot in removed:
+            _resume(table, pods, slot, nonzero)
+
+
+def _pick(candidates: list[tuple[str, list[int]]], pods: PodIndex) -> tuple[str, list[int]]:
+    """``pickOneNodeForPreemption`` (no PDBs: every candidate is non-violating)."""
+
+    def highest(victims: list[int]) -> int:
+        return -int(pods.priority[victims[0]])
+
+    def total(victims: list[int]) -> int:
+        return -sum(int(pods.priority[s]) + 2**31 for s in victims)
+
+    def count(victims: list[int]) -> int:
+        return -len(victims)
+
+    def earliest(victims: list[int]) -> str:
+        top = max(int(pods.priority[s]) for s in victims)
+        return min(start_time(pods.pods[s]) for s in victims if pods.priority[s] == top)
+
+    remaining = candidates
+    for score in (highest, total, count, earliest):
+        scores = [score(victims) for _, victims in remaining]
+        best = max(scores)
+        remaining = [c for c, s in zip(remaining, scores, strict=True) if s == best]
+        if len(remaining) == 1:
+            break
+    return remaining[0]
 
 
 def preempt(
     pod: PodRequest,
     table: NodeTable,
     pods: PodIndex,
-    nodes: tuple[str, ...],
-    candidates: list[bool],
+    total: int,
+    potential: Sequence[int],
+    run: FilterRun,
+    args: dict[str, Any],
+    offset: int,
+    nonzero: Any,
 ) -> Preemption:
-    """``candidates[i]``: whether node ``nodes[i]`` failed for a reason preemption can fix."""
-    reasons: Counter[str] = Counter()
-    best: tuple[tuple[int, int, int, int], str, list[str]] | None = None
-    for name, candidate in zip(nodes, candidates, strict=True):
-        row = table.row_of.get(name)
-        if not candidate or row is None:
-            reasons[NOT_HELPFUL] += 1
-            continue
-        lower = [s for s in pods.by_row.get(row, ()) if pods.priority[s] < pod.priority]
-        freed: dict[str, int] = {}
-        for slot in lower:
-            other = pods.pods[slot]
-            assert other is not None
-            for resource, amount in other.requests.items():
-                freed[resource] = freed.get(resource, 0) + amount
-        if not lower or not _fits(pod, table, row, freed, len(lower)):
-            reasons[NO_VICTIMS] += 1
-            continue
-        victims = []
-        kept = 0
-        # most important first: higher priority, then earlier start
-        for slot in sorted(lower, key=lambda s: (-int(pods.priority[s]), int(pods.order[s]))):
-            other = pods.pods[slot]
-            assert other is not None
-            trial = {k: v - other.requests.get(k, 0) for k, v in freed.items()}
-            if _fits(pod, table, row, trial, len(lower) - kept - 1):
-                freed = trial
-                kept += 1
+    """``Evaluator.Preempt`` over the ``potential`` rows (in node order)."""
+    if pod.preemption_policy == "Never":
+        return Preemption(None, [], f"preemption: {NOT_ELIGIBLE}")
+    statuses: dict[int, list[str]] = {}
+    candidates: list[tuple[str, list[int]]] = []
+    if potential:
+        wanted = num_candidates(args, len(potential))
+        for i in range(len(potential)):
+            row = potential[(offset + i) % len(potential)]
+            victims, reasons = select_victims(pod, row, table, pods, run, nonzero)
+            if victims:
+                candidates.append((str(table.names[row]), victims))
+                if len(candidates) >= wanted:
+                    break
             else:
-                victims.append(slot)
-        priorities = [int(pods.priority[s]) for s in victims]
-        top = max(priorities)
-        earliest_top = min(int(pods.order[s]) for s in victims if pods.priority[s] == top)
-        key = (top, sum(p + 2**31 for p in priorities), len(victims), -earliest_top)
-        if best is None or key < best[0]:
-            best = (key, name, [str(pods.keys[s]) for s in victims])
-    histogram = ", ".join(sorted(f"{count} {reason}" for reason, count in reasons.items()))
-    message = (
-        f"preemption: 0/{len(nodes)} nodes are available: {histogram}."
-        if histogram
-        else (f"preemption: 0/{len(nodes)} nodes are available.")
-    )
-    if best is None:
-        return Preemption(None, [], message)
-    return Preemption(best[1], best[2], message)
+                statuses[row] = reasons or [f'expected at least one victim pod on node "{row}"']
+    if not candidates:
+        histogram: Counter[str] = Counter()
+        for reasons in statuses.values():
+            histogram.update(reasons)
+        if len(statuses) < total:
+            histogram[NOT_HELPFUL] += total - len(statuses)
+        parts = ", ".join(sorted(f"{n} {reason}" for reason, n in histogram.items()))
+        return Preemption(None, [], f"preemption: 0/{total} nodes are available: {parts}.")
+    node, victims = candidates[0] if len(candidates) == 1 else _pick(candidates, pods)
+    return Preemption(node, [str(pods.keys[s]) for s in victims], "")

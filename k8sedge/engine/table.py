@@ -16,7 +16,25 @@ import numpy.typing as npt
 
 from .types import DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, Taint
 
-__all__ = ["NodeTable", "normalized_image"]
+__all__ = ["NodeTable", "normalized_image", "zone_key"]
+
+_ZONE = "topology.kubernetes.io/zone"
+_BETA_ZONE = "failure-domain.beta.kubernetes.io/zone"
+_REGION = "topology.kubernetes.io/region"
+_BETA_REGION = "failure-domain.beta.kubernetes.io/region"
+
+
+def zone_key(labels: Mapping[str, str]) -> str:
+    """``utilnode.GetZoneKey``: region and zone (GA labels first, then beta), or ""."""
+    zone = labels.get(_ZONE)
+    if zone is None:
+        zone = labels.get(_BETA_ZONE, "")
+    region = labels.get(_REGION)
+    if region is None:
+        region = labels.get(_BETA_REGION, "")
+    if not region and not zone:
+        return ""
+    return region + ":\x00:" + zone
 
 
 def normalized_image(name: str) -> str:
@@ -96,6 +114,10 @@ class NodeTable:
         # image name -> (size in bytes, rows that have it), for ImageLocality
         self.images: dict[str, tuple[int, set[int]]] = {}
         self._row_images: dict[int, list[str]] = {}
+        # the scheduler cache's node tree: zones in order of appearance, nodes per zone
+        self._zone_of: dict[int, str] = {}
+        self._zones: dict[str, list[int]] = {}
+        self._order: npt.NDArray[np.intp] | None = None
 
     # -- growth ------------------------------------------------------------------------------
 
@@ -156,6 +178,7 @@ class NodeTable:
             for arr in store.values():
                 arr[row] = 0
         self.set_allocatable(row, allocatable)
+        self._tree_add(row, zone_key(labels or {}))
         self.set_labels(row, labels or {})
         self.set_taints(row, taints)
         self.unschedulable[row] = unschedulable
@@ -171,16 +194,45 @@ class NodeTable:
                     del self.images[name]
         names: list[str] = []
         for aliases, size in images:
-            for alias in aliases:
-                name = normalized_image(alias)
+            for name in aliases:  # as reported: the cache does not normalise node images
                 entry = self.images.setdefault(name, (size, set()))
                 entry[1].add(row)
                 names.append(name)
         if names:
             self._row_images[row] = names
 
+    def _tree_add(self, row: int, zone: str) -> None:
+        self._zone_of[row] = zone
+        self._zones.setdefault(zone, []).append(row)
+        self._order = None
+
+    def _tree_remove(self, row: int) -> None:
+        zone = self._zone_of.pop(row, None)
+        if zone is None:
+            return
+        members = self._zones[zone]
+        members.remove(row)
+        if not members:
+            del self._zones[zone]
+        self._order = None
+
+    def node_order(self) -> npt.NDArray[np.intp]:
+        """Live rows in the node tree's order (``nodeTree.list``): zones visited round-robin,
+        one node of each zone per round, zones and nodes in the order they were added."""
+        if self._order is None:
+            columns = list(self._zones.values())
+            order: list[int] = []
+            depth = max((len(c) for c in columns), default=0)
+            for i in range(depth):
+                for column in columns:
+                    if i < len(column):
+                        order.append(column[i])
+            self._order = np.array(order, dtype=np.intp)
+        return self._order
+
     def remove(self, name: str) -> None:
         row = self.row_of.pop(name)
+        self._tree_remove(row)
         self.set_images(row, ())
         self.alive[row] = False
         self.names[row] = None
@@ -199,6 +251,11 @@ class NodeTable:
 
     def set_labels(self, row: int, labels: Mapping[str, str]) -> None:
         old = self.labels[row]
+        if row in self._zone_of:
+            zone = zone_key(labels)
+            if zone != self._zone_of[row]:  # nodeTree.updateNode: moves to the end of its zone
+                self._tree_remove(row)
+                self._tree_add(row, zone)
         for key in old:
             if key not in labels and key in self._columns:
                 self._columns[key].codes[row] = -1
@@ -212,14 +269,26 @@ class NodeTable:
         self.taints[row] = tuple(taints)
         self.has_taints[row] = bool(self.taints[row])
 
-    def assume(self, row: int, requests: Mapping[str, int], sign: int = 1) -> None:
-        """Account a pod's requests on a node (``sign=-1`` to release them)."""
+    def assume(
+        self,
+        row: int,
+        requests: Mapping[str, int],
+        sign: int = 1,
+        nonzero: tuple[int, int] | None = None,
+    ) -> None:
+        """Account a pod's requests on a node (``sign=-1`` to release them).
+
+        ``nonzero`` is the pod's (cpu, memory) with the per-container non-zero defaults;
+        without it the summed requests stand for one container."""
         for resource, amount in requests.items():
             self._column_array(self.requested, resource)[row] += sign * amount
-        cpu = requests.get("cpu", 0) or 0
-        mem = requests.get("memory", 0) or 0
-        self.nonzero_requested["cpu"][row] += sign * (cpu or DEFAULT_MILLI_CPU_REQUEST)
-        self.nonzero_requested["memory"][row] += sign * (mem or DEFAULT_MEMORY_REQUEST)
+        if nonzero is None:
+            nonzero = (
+                requests.get("cpu", 0) or DEFAULT_MILLI_CPU_REQUEST,
+                requests.get("memory", 0) or DEFAULT_MEMORY_REQUEST,
+            )
+        self.nonzero_requested["cpu"][row] += sign * nonzero[0]
+        self.nonzero_requested["memory"][row] += sign * nonzero[1]
         self.pod_count[row] += sign
 
     # -- reads -------------------------------------------------------------------------------

@@ -165,3 +165,6 @@ class PodRequest:
     preferred_affinity: tuple[WeightedPodAffinityTerm, ...] = ()
     preferred_anti_affinity: tuple[WeightedPodAffinityTerm, ...] = ()
     source: dict[str, Any] | None = field(default=None, eq=False, repr=False)  # the pod JSON
+    # (cpu, memory) with kube-scheduler's per-container non-zero defaults; computed from
+    # ``source`` on first use when not given (see ``engine.requests.nonzero_requests``)
+    nonzero: tuple[int, int] | None = field(default=None, eq=False, repr=False)

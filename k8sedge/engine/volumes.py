@@ -173,26 +173,89 @@ class VolumeBinding(_VolumePlugin):
         return [(node_conflict, NODE_CONFLICT), (bind_conflict & ~node_conflict, BIND_CONFLICT)]
 
 
+_GA = {
+    "failure-domain.beta.kubernetes.io/zone": "topology.kubernetes.io/zone",
+    "failure-domain.beta.kubernetes.io/region": "topology.kubernetes.io/region",
+}
+# upstream's order: beta zone, beta region, GA zone, GA region
+_TOPOLOGY_LABELS = (
+    "failure-domain.beta.kubernetes.io/zone",
+    "failure-domain.beta.kubernetes.io/region",
+    "topology.kubernetes.io/zone",
+    "topology.kubernetes.io/region",
+)
+
+
 class VolumeZone(_VolumePlugin):
     name = "VolumeZone"
 
-    def filter(self, pod: PodRequest, table: NodeTable, rows: Rows) -> list[FilterFailure]:
+    def _topologies(self, pod: PodRequest) -> tuple[list[tuple[str, set[str]]], str | None]:
+        """``getPVbyPod``: (label key, allowed values) of the pod's bound volumes, or a
+        PreFilter failure."""
         volumes = self.state.volumes
         assert volumes is not None
-        conflict = np.zeros(len(rows), dtype=np.bool_)
-        for _, pvc in self._claims(pod):
-            name = ((pvc or {}).get("spec") or {}).get("volumeName")
-            pv = volumes.volume(name) if name else None
+        out: list[tuple[str, set[str]]] = []
+        for name, pvc in self._claims(pod):
+            if pvc is None:
+                return [], f'persistentvolumeclaim "{name}" not found'
+            spec = pvc.get("spec") or {}
+            pv_name = spec.get("volumeName") or ""
+            if not pv_name:
+                class_name = spec.get("storageClassName") or (
+                    (pvc.get("metadata") or {}).get("annotations") or {}
+                ).get("volume.beta.kubernetes.io/storage-class", "")
+                if not class_name:
+                    return [], "PersistentVolumeClaim had no pv name and storageClass name"
+                storage_class = volumes.storage_class(class_name)
+                if storage_class is None:
+                    return [], f'storageclass.storage.k8s.io "{class_name}" not found'
+                mode = storage_class.get("volumeBindingMode")
+                if mode is None:
+                    return [], f'VolumeBindingMode not set for StorageClass "{class_name}"'
+                if mode == "WaitForFirstConsumer":
+                    continue
+                return [], "PersistentVolume had no name"
+            pv = volumes.volume(pv_name)
             if pv is None:
-                continue
+                return [], f'persistentvolume "{pv_name}" not found'
             labels = (pv.get("metadata") or {}).get("labels") or {}
-            for key in ZONE_LABELS:
+            for key in _TOPOLOGY_LABELS:
                 if key in labels:
-                    allowed = tuple(labels[key].split("__"))
-                    column, codes = table.label_codes(key)
-                    wanted = [column.index[v] for v in allowed if v in column.index]
-                    conflict |= ~np.isin(codes[rows], wanted)
-        return [(conflict, ZONE_CONFLICT)]
+                    zones = [z.strip() for z in str(labels[key]).split("__")]
+                    if any(not z for z in zones):
+                        continue  # LabelZonesToSet fails: the label is ignored
+                    out.append((key, set(zones)))
+        return out, None
+
+    def skip_filter(self, pod: PodRequest) -> bool:
+        if super().skip_filter(pod):
+            return True
+        topologies, error = self._topologies(pod)
+        return error is None and not topologies
+
+    def prefilter(self, pod: PodRequest) -> str | None:
+        return self._topologies(pod)[1]
+
+    def filter(self, pod: PodRequest, table: NodeTable, rows: Rows) -> list[FilterFailure]:
+        topologies, _ = self._topologies(pod)
+        # a node without any zone or region label fits (single-zone clusters)
+        constrained = np.zeros(len(rows), dtype=np.bool_)
+        for key in _TOPOLOGY_LABELS:
+            constrained |= table.label_codes(key)[1][rows] >= 0
+        conflict = np.zeros(len(rows), dtype=np.bool_)
+        for key, allowed in topologies:
+            column, codes = table.label_codes(key)
+            node_codes = codes[rows]
+            ok = np.isin(node_codes, [column.index[v] for v in allowed if v in column.index])
+            ga = _GA.get(key)
+            if ga is not None:  # a beta label on the PV matches the node's GA label
+                ga_column, ga_codes = table.label_codes(ga)
+                fallback = np.isin(
+                    ga_codes[rows], [ga_column.index[v] for v in allowed if v in ga_column.index]
+                )
+                ok = np.where(node_codes >= 0, ok, fallback)
+            conflict |= ~ok
+        return [(conflict & constrained, ZONE_CONFLICT)]
 
 
 class VolumeRestrictions(_VolumePlugin):

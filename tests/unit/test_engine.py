@@ -277,3 +277,44 @@ def test_gt_lt_and_match_fields() -> None:
     assert len(Scheduler(table).schedule(named).feasible) == 2
     empty = PodRequest(name="p", required_terms=(NodeSelectorTerm(),))
     assert Scheduler(table).schedule(empty).selected_node is None  # an empty term matches nothing
+
+
+def test_preemption_samples_candidates_from_an_offset() -> None:
+    """DryRunPreemption: nodes from ``offset`` (wrapping) until ``numCandidates`` have victims,
+    numCandidates = max(nodes * minCandidateNodesPercentage / 100, minCandidateNodesAbsolute)."""
+    from k8sedge.engine.pods import PodIndex
+    from k8sedge.engine.preemption import num_candidates, preempt
+    from k8sedge.engine.requests import nonzero_requests
+
+    assert (
+        num_candidates({"minCandidateNodesPercentage": 10, "minCandidateNodesAbsolute": 100}, 5)
+        == 5
+    )
+    assert (
+        num_candidates({"minCandidateNodesPercentage": 40, "minCandidateNodesAbsolute": 1}, 5) == 2
+    )
+    assert (
+        num_candidates({"minCandidateNodesPercentage": 50, "minCandidateNodesAbsolute": 0}, 1000)
+        == 500
+    )
+    table = table_of(*[(f"n{i}", 1000, GI, {}) for i in range(5)])
+    pods = PodIndex()
+    for i in range(5):
+        low = PodRequest(name=f"low{i}", requests={"cpu": 1000}, priority=0)
+        table.assume(i, low.requests)
+        pods.add(f"default/low{i}", i, low)
+    seen: list[int] = []
+
+    def run(row: int) -> tuple[bool, list[str]]:
+        seen.append(row)
+        free = table.allocatable["cpu"][row] - table.requested["cpu"][row]
+        return (free >= 1000, [] if free >= 1000 else ["Insufficient cpu"])
+
+    high = PodRequest(name="high", requests={"cpu": 1000}, priority=10)
+    args = {"minCandidateNodesPercentage": 40, "minCandidateNodesAbsolute": 1}
+    outcome = preempt(high, table, pods, 5, [0, 1, 2, 3, 4], run, args, 3, nonzero_requests)
+    # nodes 3 and 4 are dry-run (offset 3), then the two candidates suffice
+    assert sorted(set(seen)) == [3, 4]
+    assert outcome.node in ("n3", "n4")
+    assert outcome.victims in (["default/low3"], ["default/low4"])
+    assert outcome.message == ""

@@ -32,6 +32,7 @@ __all__ = [
     "config_to_dict",
     "default_configuration",
     "resolve_profile",
+    "validate_configuration",
     "with_defaults",
 ]
 
@@ -248,7 +249,10 @@ def _default_profile(profile: SchedulerProfile) -> SchedulerProfile:
             configs.append(PluginConfig(name=name, args=copy.deepcopy(args)))
     return evolve(
         profile,
-        scheduler_name=profile.scheduler_name or DEFAULT_SCHEDULER_NAME,
+        # only a missing name is defaulted; an empty one is left for validation to reject
+        scheduler_name=(
+            DEFAULT_SCHEDULER_NAME if profile.scheduler_name is None else profile.scheduler_name
+        ),
         plugins=merged,
         plugin_config=configs,
     )
@@ -276,23 +280,214 @@ def _invalid(message: str, path: str) -> BadRequestError:
     return BadRequestError(f"invalid scheduler configuration: {path}: {message}", {path: message})
 
 
+def _is_extended_resource(name: str) -> bool:
+    """``v1helper.IsExtendedResourceName`` for a qualified name."""
+    if "/" not in name or name.startswith("requests."):
+        return False
+    prefix = name.split("/", 1)[0]
+    return not (prefix == "kubernetes.io" or prefix.endswith(".kubernetes.io"))
+
+
 def validate_extenders(extenders: list[Extender]) -> None:
     """What kube-scheduler's validation checks of ``extenders``."""
     binders = 0
+    managed: set[str] = set()
     for i, extender in enumerate(extenders):
         path = f"extenders[{i}]"
         if not extender.url_prefix:
             raise _invalid("urlPrefix is required", f"{path}.urlPrefix")
         if extender.prioritize_verb and extender.weight <= 0:
-            raise _invalid("weight must be positive when prioritizeVerb is set", f"{path}.weight")
+            raise _invalid("must have a positive weight applied to it", f"{path}.weight")
         if extender.bind_verb:
             binders += 1
+        for j, resource in enumerate(extender.managed_resources):
+            rpath = f"{path}.managedResources[{j}].name"
+            name = str((resource or {}).get("name", ""))
+            if not _is_extended_resource(name):
+                raise _invalid("is an invalid extended resource name", rpath)
+            if name in managed:
+                raise _invalid("duplicate extender managed resource name", rpath)
+            managed.add(name)
         if extender.http_timeout is not None:
             from ...timeutil import parse_duration
 
             parse_duration(extender.http_timeout, field=f"{path}.httpTimeout")
     if binders > 1:
         raise _invalid("only one extender can implement bind", "extenders")
+
+
+_MAX_TOTAL_SCORE = 2**63 - 1
+_MAX_NODE_SCORE = 100
+
+
+def _range(value: Any, low: int, high: int | None, path: str, text: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _invalid("must be an integer", path)
+    if value < low or (high is not None and value > high):
+        raise _invalid(f"not in valid range {text}", path)
+
+
+def _validate_resources(resources: Any, path: str, *, balanced: bool) -> None:
+    seen: set[str] = set()
+    for i, resource in enumerate(resources or ()):
+        name = str((resource or {}).get("name", ""))
+        if name in seen:
+            raise _invalid(f"Duplicate value: {name!r}", f"{path}[{i}].name")
+        seen.add(name)
+        weight = (resource or {}).get("weight", 0 if not balanced else 1)
+        if balanced:
+            if weight != 1:
+                raise _invalid("must be 1", f"{path}[{i}].weight")
+        else:
+            _range(weight, 1, 100, f"{path}[{i}].weight", "[1, 100]")
+
+
+def _validate_args(name: str, args: dict[str, Any], path: str) -> None:
+    """``validation_pluginargs.go`` (and NodeResourcesFit's own check in ``NewFit``)."""
+    if name == "DefaultPreemption":
+        percentage = args.get("minCandidateNodesPercentage", 10)
+        absolute = args.get("minCandidateNodesAbsolute", 100)
+        _range(percentage, 0, 100, f"{path}.minCandidateNodesPercentage", "[0, 100]")
+        _range(absolute, 0, None, f"{path}.minCandidateNodesAbsolute", "[0, inf)")
+        if percentage == 0 and absolute == 0:
+            raise _invalid(
+                "cannot be zero at the same time as minCandidateNodesAbsolute",
+                f"{path}.minCandidateNodesPercentage",
+            )
+    elif name == "InterPodAffinity":
+        _range(
+            args.get("hardPodAffinityWeight", 1),
+            0,
+            100,
+            f"{path}.hardPodAffinityWeight",
+            "[0, 100]",
+        )
+    elif name == "VolumeBinding":
+        timeout = args.get("bindTimeoutSeconds", 600)
+        if not isinstance(timeout, int) or timeout < 0:
+            raise _invalid(
+                "invalid BindTimeoutSeconds, should not be a negative value",
+                f"{path}.bindTimeoutSeconds",
+            )
+    elif name == "NodeResourcesBalancedAllocation":
+        _validate_resources(args.get("resources"), f"{path}.resources", balanced=True)
+    elif name == "NodeResourcesFit":
+        strategy = args.get("scoringStrategy") or {}
+        spath = f"{path}.scoringStrategy"
+        kind = strategy.get("type", "LeastAllocated")
+        if kind not in ("LeastAllocated", "MostAllocated", "RequestedToCapacityRatio"):
+            raise _invalid(f"Unsupported value: {kind!r}", f"{spath}.type")
+        _validate_resources(strategy.get("resources"), f"{spath}.resources", balanced=False)
+        if kind == "RequestedToCapacityRatio":
+            shape = (strategy.get("requestedToCapacityRatio") or {}).get("shape")
+            shape_path = f"{spath}.requestedToCapacityRatio.shape"
+            if not shape:
+                raise _invalid("at least one point must be specified", shape_path)
+            previous = None
+            for i, point in enumerate(shape):
+                utilization = (point or {}).get("utilization", 0)
+                score = (point or {}).get("score", 0)
+                _range(utilization, 0, 100, f"{shape_path}[{i}].utilization", "[0, 100]")
+                _range(score, 0, 10, f"{shape_path}[{i}].score", "[0, 10]")
+                if previous is not None and utilization <= previous:
+                    raise _invalid(
+                        "utilization values must be sorted in increasing order",
+                        f"{shape_path}[{i}].utilization",
+                    )
+                previous = utilization
+    elif name == "PodTopologySpread":
+        defaulting = args.get("defaultingType", "System")
+        if defaulting not in ("System", "List"):
+            raise _invalid(f"Unsupported value: {defaulting!r}", f"{path}.defaultingType")
+        constraints = args.get("defaultConstraints") or []
+        if defaulting == "System" and constraints:
+            raise _invalid('when .defaultingType is "System"', f"{path}.defaultConstraints")
+        seen: set[tuple[str, str]] = set()
+        for i, c in enumerate(constraints):
+            cpath = f"{path}.defaultConstraints[{i}]"
+            _range((c or {}).get("maxSkew", 0), 1, None, f"{cpath}.maxSkew", "(0, inf)")
+            key = str((c or {}).get("topologyKey") or "")
+            if not key:
+                raise _invalid("Required value", f"{cpath}.topologyKey")
+            when = (c or {}).get("whenUnsatisfiable")
+            if when not in ("DoNotSchedule", "ScheduleAnyway"):
+                raise _invalid(f"Unsupported value: {when!r}", f"{cpath}.whenUnsatisfiable")
+            if (key, str(when)) in seen:
+                raise _invalid("Duplicate value", cpath)
+            seen.add((key, str(when)))
+            if (c or {}).get("labelSelector") is not None:
+                raise _invalid(
+                    "constraint must not define a selector, as they deduced for each pod",
+                    f"{cpath}.labelSelector",
+                )
+    elif name == "NodeAffinity":
+        added = args.get("addedAffinity") or {}
+        for i, term in enumerate(
+            added.get("preferredDuringSchedulingIgnoredDuringExecution") or ()
+        ):
+            _range(
+                (term or {}).get("weight", 0),
+                1,
+                100,
+                f"{path}.addedAffinity.preferredDuringSchedulingIgnoredDuringExecution[{i}].weight",
+                "[1, 100]",
+            )
+
+
+def validate_configuration(config: SchedulerConfiguration) -> None:
+    """``ValidateKubeSchedulerConfiguration`` for what the simulator applies (profiles,
+    percentages, plugin args, extenders); raises ``BadRequestError`` naming the field."""
+    if config.percentage_of_nodes_to_score is not None:
+        _range(config.percentage_of_nodes_to_score, 0, 100, "percentageOfNodesToScore", "[0-100]")
+    if not config.profiles:
+        raise _invalid("Required value", "profiles")
+    names: dict[str, int] = {}
+    queue_sort = (config.profiles[0].plugins or Plugins()).queue_sort
+    for i, profile in enumerate(config.profiles):
+        path = f"profiles[{i}]"
+        name = DEFAULT_SCHEDULER_NAME if profile.scheduler_name is None else profile.scheduler_name
+        if not name:
+            raise _invalid("Required value", f"{path}.schedulerName")
+        if i and (profile.plugins or Plugins()).queue_sort != queue_sort:
+            raise _invalid("must be the same for all profiles", f"{path}.plugins.queueSort")
+        if name in names:
+            raise _invalid(
+                f"Duplicate value: profiles[{names[name]}].schedulerName", f"{path}.schedulerName"
+            )
+        names[name] = i
+        if profile.percentage_of_nodes_to_score is not None:
+            _range(
+                profile.percentage_of_nodes_to_score,
+                0,
+                100,
+                f"{path}.percentageOfNodesToScore",
+                "[0-100]",
+            )
+        seen: set[str] = set()
+        for j, plugin_config in enumerate(profile.plugin_config):
+            cpath = f"{path}.pluginConfig[{j}]"
+            if plugin_config.name in seen:
+                raise _invalid(f"Duplicate value: {plugin_config.name!r}", cpath)
+            seen.add(plugin_config.name)
+            if not isinstance(plugin_config.args, dict):
+                raise _invalid("has to match plugin args", f"{cpath}.args")
+            _validate_args(plugin_config.name, plugin_config.args, f"{cpath}.args")
+        total = 0
+        plugins = profile.plugins or Plugins()
+        counted: set[str] = set()
+        for plugin in [*plugins.score.enabled, *plugins.multi_point.enabled]:
+            if plugin.name in counted or "score" not in PLUGIN_EXTENSION_POINTS.get(
+                plugin.name, frozenset()
+            ):
+                continue
+            counted.add(plugin.name)
+            weight = plugin.weight or 1
+            if weight < 0:
+                raise _invalid("weight must not be negative", f"{path}.plugins.score")
+            if weight * _MAX_NODE_SCORE > _MAX_TOTAL_SCORE - total:
+                raise _invalid("total score of Score plugins could overflow", f"{path}.plugins")
+            total += weight * _MAX_NODE_SCORE
+    validate_extenders(config.extenders)
 
 
 def resolve_profile(profile: SchedulerProfile, index: int = 0) -> ResolvedProfile:
