@@ -465,7 +465,7 @@ def test_serve_with_kube_port_and_kubeconfig_command(tmp_path: Path) -> None:
     )
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(4)]
+        lines = [proc.stdout.readline() for _ in range(5)]
         assert any(f"kubeconfig: {config}" in line for line in lines), lines
         deadline = time.monotonic() + 15
         while True:

@@ -126,9 +126,11 @@ def test_serve_prints_an_admin_token_and_serves() -> None:
     )
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(3)]
-        assert f"http://127.0.0.1:{port}/api/v1" in lines[0]
-        token = lines[2].strip()
+        lines = [proc.stdout.readline() for _ in range(4)]
+        assert f"http://127.0.0.1:{port}" in lines[0]
+        printed = re.search(r"connect\('([^']+)'", lines[1])
+        assert printed is not None
+        token = lines[3].strip()
         assert re.fullmatch(r"[\w-]+\.[\w-]+\.[\w-]+", token)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 15
@@ -143,6 +145,11 @@ def test_serve_prints_an_admin_token_and_serves() -> None:
         assert httpx.get(f"{url}/api/v1/nodes").status_code == 401
         ok = httpx.get(f"{url}/api/v1/nodes", headers={"Authorization": f"Bearer {token}"})
         assert ok.status_code == 200
+        # the URL it prints is what connect() takes, with or without /api/v1
+        for base in (printed.group(1), printed.group(1) + "/api/v1"):
+            with k8sedge.connect(base, token=token) as client:
+                assert client.edge.health().status == "healthy"
+                assert client.edge.nodes.list().pagination.total == 0
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=15)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import k8sedge
-from k8sedge.models.simulator import SchedulingResult
+from k8sedge.surfaces.simulator.models import SchedulingResult
 
 __all__ = [
     "node",
