@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -65,7 +66,7 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _uvicorn_options(args: argparse.Namespace) -> dict[str, object]:
+def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
     """How ``serve`` runs uvicorn: uvloop and httptools where installed (the ``server`` extra
     installs both), and no line per request unless ``--access-log``."""
     import importlib.util
