@@ -128,7 +128,7 @@ def register(base: str, admin: str, count: int) -> list[tuple[str, str]]:
     return nodes
 
 
-def served(seconds: int, connections: int, count: int) -> float:
+def served(seconds: int, connections: int, count: int) -> tuple[float, list[tuple[str, str]]]:
     port = free_port()
     admin = secrets.token_urlsafe(32)
     proc = subprocess.Popen(
@@ -143,7 +143,7 @@ def served(seconds: int, connections: int, count: int) -> float:
             f"{base}/api/v1/nodes/x/status", seconds, connections, heartbeat_script(nodes)
         )
         print(f"k8sedge serve:        {rate:>9,.0f} req/s  (latency avg {latency})")
-        return rate
+        return rate, nodes
     finally:
         proc.terminate()
         proc.wait()
@@ -165,8 +165,9 @@ def main() -> None:
         sys.exit("wrk is needed: apt-get install wrk")
     bares, edges = [], []
     for _ in range(args.rounds):
-        bares.append(bare(args.seconds, args.connections))
-        edges.append(served(args.seconds, args.connections, args.nodes))
+        rate, nodes = served(args.seconds, args.connections, args.nodes)
+        edges.append(rate)
+        bares.append(bare(args.seconds, args.connections, nodes))
     ratios = ", ".join(f"{e / b:.2f}" for e, b in zip(edges, bares, strict=True))
     print(
         f"\nheartbeat through `k8sedge serve` / bare = {max(edges) / max(bares):.2f} "

@@ -288,7 +288,9 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
 
     def set_reported(self, record: NodeRecord, status: str, now: float) -> None:
         """A status the node reports (``maintenance`` cordons it; ``offline`` takes it down
-        until its next heartbeat)."""
+        until its next heartbeat). Reporting the status it already has changes nothing."""
+        if status == record.reported and status != OFFLINE:
+            return
         was = record.reported
         self._report(record, status)
         if record.raw is not None and MAINTENANCE in (status, was):

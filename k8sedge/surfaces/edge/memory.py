@@ -142,6 +142,10 @@ class MemoryEdge:
             return self._node(self.cluster.nodes.require(node_id), now)
 
     def update_node_status(self, node_id: str, update: NodeStatusUpdate) -> Node:
+        if update.heartbeat and not update.resources and update.status in (None, NodeStatus.ACTIVE):
+            beat = self._heartbeat(node_id)  # the fast path: no write unless something changes
+            if beat is not None:
+                return beat
         with self.cluster.writing() as now:
             nodes = self.cluster.nodes
             record = nodes.require(node_id)
@@ -163,6 +167,22 @@ class MemoryEdge:
             if came_back:
                 self.cluster.nodes_changed()
                 self.cluster.workloads.reconcile(now)
+            return self._node(record, now)
+
+    def _heartbeat(self, node_id: str) -> Node | None:
+        """A plain heartbeat of an active node, or None when it changes the node (it was
+        registered or offline: then the full path runs)."""
+        cluster = self.cluster
+        with cluster.lock:
+            now = cluster.tick()
+            record = cluster.nodes.require(node_id)
+            if (
+                record.reported != "active"
+                or not record.monitored
+                or cluster.nodes.is_offline(record)
+            ):
+                return None
+            cluster.nodes.heartbeat(record, now)
             return self._node(record, now)
 
     def delete_node(self, node_id: str) -> OperationResult:
