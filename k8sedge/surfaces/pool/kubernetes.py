@@ -244,11 +244,11 @@ class KubernetesPool:
             raise ConflictError(
                 f"container {request.id!r} already exists on node {nid!r}", {"id": request.id}
             )
-        self._fits(name, pod_document(name, nid, request, pin=False))
+        self._fits(name, pod_document(name, request, pin=False))
         with contextlib.suppress(ConflictError):
             self.rest.request("POST", "/api/v1/namespaces", {"metadata": {"name": NAMESPACE}})
         try:
-            self.rest.request("POST", PODS, pod_document(name, nid, request, pin=True))
+            self.rest.request("POST", PODS, pod_document(name, request, pin=True))
         except ConflictError:
             raise ConflictError(
                 f"container {request.id!r} already exists on node {nid!r}", {"id": request.id}

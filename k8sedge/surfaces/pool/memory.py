@@ -234,7 +234,7 @@ class MemoryPool:
         check_container(request)
         with self.cluster.writing():
             record = self._record(node_id)
-            pod = pod_document(record.name, record.id, request, pin=False)
+            pod = pod_document(record.name, request, pin=False)
             key = pod_key(pod)
             taken = any(c.spec.id == request.id for c in self.state.on_node(record.name))
             if taken or self.cluster.store.find("pods", pod["metadata"]["name"], NAMESPACE):

@@ -262,7 +262,7 @@ class PoolState:
         pid = state.next_pid
         state.next_pid += 1
         self.seq += 1
-        job_id = str(uuid.uuid5(_JOBS, f"{state.key}/{self.seq}"))
+        job_id = str(uuid.uuid5(_JOBS, f"{state.node}/{state.spec.id}/{self.seq}"))
         state.jobs[job_id] = Job(job_id, pid, _ms(now))
         state.processes[pid] = (" ".join([spec.name, *spec.args]), job_id)
         return job_id

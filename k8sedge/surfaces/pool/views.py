@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import orjson
 
 from ...errors import BadRequestError, ConflictError
@@ -139,16 +140,14 @@ def parse_pid(pid: str | int) -> int:
 # -- a container as a Pod --------------------------------------------------------------------
 
 
-def pod_name(node_id: str, container_id: str) -> str:
-    """A DNS-1123 name, stable for the node and the container id."""
-    digest = hashlib.sha1(f"{node_id}/{container_id}".encode()).hexdigest()[:8]
+def pod_name(node_name: str, container_id: str) -> str:
+    """A DNS-1123 name, stable for the node's name and the container id."""
+    digest = hashlib.sha1(f"{node_name}/{container_id}".encode()).hexdigest()[:8]
     slug = _SLUG.sub("-", container_id.lower()).strip("-")[:40] or "c"
     return f"{slug}-{digest}"
 
 
-def pod_document(
-    node_name: str, node_id: str, request: ContainerCreate, *, pin: bool
-) -> dict[str, Any]:
+def pod_document(node_name: str, request: ContainerCreate, *, pin: bool) -> dict[str, Any]:
     """The Pod of a container: pinned with ``nodeName`` (``pin``) or with a required node
     affinity on the node's name, which the scheduler honours."""
     container: dict[str, Any] = {"name": "corex", "image": request.flist}
@@ -177,7 +176,7 @@ def pod_document(
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {
-            "name": pod_name(node_id, request.id),
+            "name": pod_name(node_name, request.id),
             "namespace": NAMESPACE,
             "labels": {CONTAINER_LABEL: request.id},
             "annotations": {
@@ -300,7 +299,8 @@ def latest_memory(store: Any, node_id: str) -> int | None:
         return None
     starts = tier.start[:size][mine]
     values = tier.sums[field, :size][mine] / tier.counts[field, :size][mine]
-    return round(float(values[int(starts.argmax())]) * GIB)
+    latest = int(np.flatnonzero(starts == starts.max())[-1])  # the last one recorded
+    return round(float(values[latest]) * GIB)
 
 
 def pod_memory(pods: Iterable[dict[str, Any]], node_name: str) -> int:
