@@ -13,6 +13,10 @@ turns ``Unknown`` and it gets the ``node.kubernetes.io/unreachable:NoSchedule`` 
 scheduler's TaintToleration filter keeps new pods off it — the node lifecycle controller's
 behaviour. These transitions are writes (a new ``resourceVersion``, a watch event); a
 heartbeat itself is not. An unmonitored node's status follows its own conditions.
+
+A node can also be *held down* (``hold_down``, e.g. while a resource-pool reboot runs): it is
+``offline`` and tainted unreachable whatever its heartbeats say, monitored or not, until
+``release``; then ordinary liveness applies again.
 """
 
 from __future__ import annotations
@@ -140,6 +144,7 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
         self._last_seen = np.zeros(table.capacity, dtype=np.float64)
         self._offline = np.zeros(table.capacity, dtype=np.bool_)
         self._monitored = np.zeros(table.capacity, dtype=np.bool_)
+        self._held = np.zeros(table.capacity, dtype=np.bool_)
         self._checked_at = -np.inf
         # liveness changes not yet seen by the cluster's controllers: (node, now offline)
         self.transitions: list[tuple[NodeRecord, bool]] = []
@@ -193,7 +198,7 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
         else:
             node = orjson.loads(orjson.dumps(record.raw))
         node["metadata"]["resourceVersion"] = str(record.rv)
-        if record.monitored:
+        if record.monitored or self._held[record.row]:
             with_liveness(
                 node,
                 ready=status != OFFLINE,
@@ -216,6 +221,8 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
 
     def status_of(self, record: NodeRecord, now: float) -> str:
         """``registered``, ``active``, ``maintenance`` or ``offline`` at ``now``."""
+        if self._held[record.row]:
+            return OFFLINE
         if record.reported == MAINTENANCE:
             return MAINTENANCE
         if not record.monitored:
@@ -243,6 +250,7 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
         size = self.table.size
         live = self.table.alive[:size] & self._monitored[:size]
         silent = (now - self._last_seen[:size] > self.grace_period) & live
+        silent |= self._held[:size] & self.table.alive[:size]
         changed = np.flatnonzero(silent != self._offline[:size])
         returned: list[NodeRecord] = []
         for row in changed.tolist():
@@ -281,9 +289,29 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
         if record.reported in (REGISTERED, OFFLINE):
             self._report(record, ACTIVE)
             self._touch(record)
-        if self._offline[row]:
+        if self._offline[row] and not self._held[row]:
             self._set_offline(record, False, now)
             return True
+        return False
+
+    def hold_down(self, record: NodeRecord, now: float) -> None:
+        """Take a node down until ``release`` (offline, tainted unreachable)."""
+        self._held[record.row] = True
+        self._set_offline(record, True, now)
+
+    def is_held(self, record: NodeRecord) -> bool:
+        return bool(self._held[record.row])
+
+    def release(self, record: NodeRecord, now: float) -> bool:
+        """End ``hold_down``: the node is back unless its heartbeats are overdue (a monitored
+        node). Returns True if it is back."""
+        row = record.row
+        self._held[row] = False
+        overdue = bool(self._monitored[row]) and now - self._last_seen[row] > self.grace_period
+        if self._offline[row] and not overdue:
+            self._set_offline(record, False, now)
+            return True
+        self._touch(record)
         return False
 
     def set_reported(self, record: NodeRecord, status: str, now: float) -> None:
@@ -337,6 +365,7 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
             self._last_seen = np.resize(self._last_seen, grow)
             self._offline = np.resize(self._offline, grow)
             self._monitored = np.resize(self._monitored, grow)
+            self._held = np.resize(self._held, grow)
 
     def register(
         self,
@@ -369,6 +398,7 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
         self._last_seen[row] = now
         self._offline[row] = False
         self._monitored[row] = True
+        self._held[row] = False
         record = NodeRecord(
             id=node_id,
             name=name,
@@ -416,6 +446,7 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
             self._last_seen[row] = now
             self._offline[row] = False
             self._monitored[row] = monitored
+            self._held[row] = False
             self._add(record)
         else:
             self.by_id.pop(record.id, None)
@@ -438,7 +469,7 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
                 )
             sync_node(self.table, node)
         row = record.row
-        if record.monitored:  # liveness owns the unreachable taint of a monitored node
+        if record.monitored or self._held[row]:  # liveness owns the unreachable taint
             taints = [t for t in self.table.taints[row] if t != UNREACHABLE]
             self.table.set_taints(row, [*taints, UNREACHABLE] if self._offline[row] else taints)
         if record.reported == MAINTENANCE:
@@ -457,6 +488,7 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
         del self.by_name[record.name]
         self._offline[record.row] = False
         self._monitored[record.row] = False
+        self._held[record.row] = False
         self._order_dirty = True
 
     def require(self, node_id: str) -> NodeRecord:
