@@ -14,7 +14,8 @@ from ..surfaces.simulator.config import (
     resolve_profile,
     with_defaults,
 )
-from .scheduler import Scheduler, ScheduleResult
+from .result import ScheduleResult
+from .scheduler import Scheduler
 from .table import NodeTable
 from .types import (
     NodeSelectorRequirement,

@@ -9,13 +9,12 @@ which the simulator's result annotations are rendered on demand.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from attrs import define, field
+from attrs import define
 
 from ..surfaces.simulator.config import (
     ResolvedProfile,
@@ -31,6 +30,7 @@ from .pods import PodIndex
 from .preemption import NOT_ELIGIBLE, NOT_HELPFUL, preempt
 from .registry import build_plugin
 from .requests import nonzero_requests
+from .result import NodeOrder, ScheduleResult, compact
 from .state import ClusterState
 from .table import NodeTable
 from .types import PodRequest
@@ -41,171 +41,25 @@ MIN_FEASIBLE_NODES_TO_FIND = 100
 MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
 
 
-class NodeOrder:
-    """The node tree's order at one moment: rows and names, shared by every result
-    scheduled while the set of nodes (and their zones) stayed the same."""
-
-    __slots__ = ("names", "rows")
-
-    def __init__(self, rows: npt.NDArray[np.intp], names: tuple[str, ...]) -> None:
-        self.rows = rows
-        self.names = names
-
-
-def _compact(values: npt.NDArray[np.int64]) -> int | npt.NDArray[Any]:
-    """A score row as small as it goes: one int when constant, else the narrowest dtype."""
-    if not len(values):
-        return 0
-    low, high = int(values.min()), int(values.max())
-    if low == high:
-        return low
-    for dtype in (np.int8, np.int16, np.int32):
-        info = np.iinfo(dtype)
-        if info.min <= low and high <= info.max:
-            return values.astype(dtype)
-    return values
-
-
 @define(slots=True)
-class ScheduleResult:
-    """The outcome of one scheduling cycle, with its per-plugin, per-node detail.
+class _Cycle:
+    """What one cycle's filter phase found, for the phases after it."""
 
-    The detail is kept compactly (evaluated nodes as a window of a shared node order,
-    constant score rows as single numbers) and expanded when read."""
+    result: ScheduleResult
+    order: NodeOrder
+    start: int
+    total: int
+    all_nodes: int
+    evaluated: npt.NDArray[np.intp]
+    first_failure: npt.NDArray[np.int8]
+    reasons: dict[int, list[tuple[str, npt.NDArray[np.bool_]]]]
+    feasible: npt.NDArray[np.intp]
+    absent: tuple[int, str] | None
+    position_type: Any
 
-    pod: str
-    selected_node: str | None
-    message: str | None
-    order: NodeOrder | None = None
-    start: int = 0  # evaluated nodes: order.names[start:start + count], wrapping around
-    count: int = 0
-    filter_plugins: tuple[str, ...] = ()
-    failures: npt.NDArray[np.int8] | None = None  # first failing filter per evaluated node
-    failure_reasons: dict[int, list[tuple[str, npt.NDArray[np.bool_]]]] = field(factory=dict)
-    feasible_positions: npt.NDArray[Any] = field(factory=lambda: np.zeros(0, dtype=np.int32))
-    score_plugins: tuple[str, ...] = ()
-    weights: tuple[int, ...] = ()
-    raw_rows: list[Any] = field(factory=list)
-    normalized_rows: list[Any] = field(factory=list)
-    nominated_node: str | None = None
-    victims: list[str] = field(factory=list)
-    # extension points' statuses: {"pre_filter": {plugin: "success" | ""}, ...}
-    statuses: dict[str, dict[str, str]] = field(factory=dict)
-    extender_results: dict[str, dict[str, Any]] = field(factory=dict)
-
-    @property
-    def scheduled(self) -> bool:
-        return self.selected_node is not None
-
-    @property
-    def evaluated_nodes(self) -> tuple[str, ...]:
-        if self.order is None or not self.count:
-            return ()
-        names = self.order.names
-        end = self.start + self.count
-        if end <= len(names):
-            return names[self.start : end]
-        return names[self.start :] + names[: end - len(names)]
-
-    @property
-    def feasible(self) -> npt.NDArray[np.intp]:
-        return self.feasible_positions.astype(np.intp)
-
-    @property
-    def first_failure(self) -> npt.NDArray[np.int8]:
-        if self.failures is None:
-            return np.full(self.count, -1, dtype=np.int8)
-        return self.failures
-
-    def _matrix(self, rows: list[Any]) -> npt.NDArray[np.int64]:
-        n = len(self.feasible_positions)
-        out = np.zeros((len(rows), n), dtype=np.int64)
-        for k, row in enumerate(rows):
-            out[k] = row
-        return out
-
-    @property
-    def raw_scores(self) -> npt.NDArray[np.int64]:
-        return self._matrix(self.raw_rows)
-
-    @property
-    def normalized_scores(self) -> npt.NDArray[np.int64]:
-        return self._matrix(self.normalized_rows)
-
-    def filter_result(self) -> dict[str, dict[str, str]]:
-        """``{node: {plugin: "passed" | reason}}`` for every evaluated node."""
-        out: dict[str, dict[str, str]] = {}
-        first_failure = self.first_failure.tolist()
-        passed_all = {plugin: "passed" for plugin in self.filter_plugins}
-        for i, node in enumerate(self.evaluated_nodes):
-            failed_at = first_failure[i]
-            if failed_at < 0:
-                out[node] = dict(passed_all)
-                continue
-            entry: dict[str, str] = {}
-            for p, plugin in enumerate(self.filter_plugins):
-                if p > failed_at:
-                    break
-                if p == failed_at:
-                    reasons = [r for r, mask in self.failure_reasons.get(p, []) if mask[i]]
-                    entry[plugin] = ", ".join(reasons)
-                else:
-                    entry[plugin] = "passed"
-            out[node] = entry
-        return out
-
-    def score_result(self) -> dict[str, dict[str, int]]:
-        """Raw scores: ``{node: {plugin: score}}`` for every scored node."""
-        return self._scores(self.raw_scores, weighted=False)
-
-    def final_score_result(self) -> dict[str, dict[str, int]]:
-        """Normalised score times weight: ``{node: {plugin: score}}``."""
-        return self._scores(self.normalized_scores, weighted=True)
-
-    def _scores(self, matrix: npt.NDArray[np.int64], weighted: bool) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = {}
-        if not self.score_plugins:
-            return out
-        names = self.evaluated_nodes
-        factors = np.array(self.weights if weighted else [1] * len(self.weights), dtype=np.int64)
-        values = (matrix * factors[:, None]).T.tolist()
-        for j, i in enumerate(self.feasible_positions.tolist()):
-            out[names[i]] = dict(zip(self.score_plugins, values[j], strict=True))
-        return out
-
-    def annotations(self, prefix: str = "kube-scheduler-simulator.sigs.k8s.io/") -> dict[str, str]:
-        """The real simulator's result annotations, values in its formats."""
-
-        def as_strings(d: dict[str, dict[str, int]]) -> str:
-            return json.dumps({n: {p: str(s) for p, s in v.items()} for n, v in d.items()})
-
-        statuses = self.statuses
-        scheduled = self.selected_node is not None
-        postfilter = (
-            {self.nominated_node: {"DefaultPreemption": "preemption victim"}}
-            if self.nominated_node
-            else {}
-        )
-        out = {
-            f"{prefix}prefilter-result-status": json.dumps(statuses.get("pre_filter", {})),
-            f"{prefix}prefilter-result": "{}",
-            f"{prefix}filter-result": json.dumps(self.filter_result()),
-            f"{prefix}postfilter-result": json.dumps(postfilter),
-            f"{prefix}prescore-result": json.dumps(statuses.get("pre_score", {})),
-            f"{prefix}score-result": as_strings(self.score_result()),
-            f"{prefix}finalscore-result": as_strings(self.final_score_result()),
-            f"{prefix}reserve-result": json.dumps(statuses.get("reserve", {}) if scheduled else {}),
-            f"{prefix}permit-result": "{}",
-            f"{prefix}permit-result-timeout": "{}",
-            f"{prefix}prebind-result": json.dumps(
-                statuses.get("pre_bind", {}) if scheduled else {}
-            ),
-            f"{prefix}bind-result": json.dumps(statuses.get("bind", {}) if scheduled else {}),
-            f"{prefix}selected-node": self.selected_node or "",
-        }
-        for point, results in self.extender_results.items():
-            out[f"{prefix}extender-{point}-result"] = json.dumps(results)
-        return out
+    def node_name(self, position: int) -> str:
+        """The name of the evaluated node at ``position``."""
+        return self.order.names[(self.start + position) % self.total]
 
 
 class Scheduler:
@@ -296,13 +150,13 @@ class Scheduler:
         return first_failure, reasons
 
     def schedule(self, pod: PodRequest) -> ScheduleResult:
-        """Run filter and score for ``pod``; the table is not changed (see ``bind``)."""
+        """Run one cycle for ``pod``: PreFilter, Filter over the nodes in node-tree order
+        from where the last cycle stopped, extenders, PostFilter (preemption) when nothing
+        fits, then Score on the feasible nodes. The table is not changed (see ``bind``)."""
         profile = self.profiles.get(pod.scheduler_name, self.default_profile)
         plugins = self._plugins[profile.scheduler_name]
-        table = self.table
         order = self._node_order()
-        total = len(order.rows)
-        if total == 0:
+        if not len(order.rows):
             return ScheduleResult(
                 pod=pod.name,
                 selected_node=None,
@@ -311,20 +165,88 @@ class Scheduler:
         filter_names = tuple(
             n for n in profile.plugins("filter") if not plugins[n].skip_filter(pod)
         )
+        refused = self._prefilter(pod, profile, plugins, filter_names, len(order.rows))
+        if refused is not None:
+            return refused
+        cycle = self._filter(pod, profile, plugins, filter_names, order)
+        result = cycle.result
+        extenders = [e for e in self.extenders if e.interested(pod)]
+        extender_failures: dict[str, str] = {}
+        if extenders and len(cycle.feasible):
+            try:
+                cycle.feasible = self._extender_filter(
+                    extenders,
+                    pod,
+                    result,
+                    result.evaluated_nodes,
+                    cycle.feasible,
+                    extender_failures,
+                )
+            except ExtenderError as exc:
+                result.message = str(exc)
+                return result
+            result.feasible_positions = cycle.feasible.astype(cycle.position_type)
+        if len(cycle.feasible) == 0:
+            result.message = self._fit_error(
+                cycle.all_nodes,
+                cycle.reasons,
+                cycle.first_failure,
+                extender_failures,
+                cycle.absent,
+            )
+            if "DefaultPreemption" in profile.plugins("post_filter"):
+                self._post_filter(
+                    pod,
+                    profile,
+                    plugins,
+                    result,
+                    filter_names,
+                    cycle.evaluated,
+                    cycle.first_failure,
+                )
+            return result
+        if len(cycle.feasible) > 1:
+            try:
+                choice = self._score(pod, profile, plugins, cycle, extenders)
+            except ExtenderError as exc:
+                result.message = str(exc)
+                return result
+        else:
+            choice = 0
+        result.selected_node = cycle.node_name(int(cycle.feasible[choice]))
+        return result
+
+    def _prefilter(
+        self,
+        pod: PodRequest,
+        profile: ResolvedProfile,
+        plugins: dict[str, Plugin],
+        filter_names: tuple[str, ...],
+        total: int,
+    ) -> ScheduleResult | None:
+        """PreFilter: a plugin that rejects the pod outright ends the cycle."""
         for name in filter_names:
             reason = plugins[name].prefilter(pod)
-            if reason is not None:
-                message = f"0/{total} nodes are available: {reason}."
-                if "DefaultPreemption" in profile.plugins("post_filter"):
-                    if pod.preemption_policy == "Never":
-                        message += f" preemption: {NOT_ELIGIBLE}"
-                    else:
-                        message += (
-                            f" preemption: 0/{total} nodes are available: {total} {NOT_HELPFUL}."
-                        )
-                return ScheduleResult(pod=pod.name, selected_node=None, message=message)
-        all_nodes = total
-        absent: tuple[int, str] | None = None
+            if reason is None:
+                continue
+            message = f"0/{total} nodes are available: {reason}."
+            if "DefaultPreemption" in profile.plugins("post_filter"):
+                if pod.preemption_policy == "Never":
+                    message += f" preemption: {NOT_ELIGIBLE}"
+                else:
+                    message += f" preemption: 0/{total} nodes are available: {total} {NOT_HELPFUL}."
+            return ScheduleResult(pod=pod.name, selected_node=None, message=message)
+        return None
+
+    def _restrict(
+        self,
+        pod: PodRequest,
+        plugins: dict[str, Plugin],
+        filter_names: tuple[str, ...],
+        order: NodeOrder,
+    ) -> tuple[NodeOrder, tuple[int, str] | None]:
+        """PreFilterResult: when plugins name the only nodes that can fit (NodeAffinity on
+        ``metadata.name``), only those are evaluated; the rest are reported absent."""
         restrict: set[str] | None = None
         restricted_by: list[str] = []
         for name in filter_names:
@@ -332,36 +254,46 @@ class Scheduler:
             if only is not None:
                 restrict = only if restrict is None else restrict & only
                 restricted_by.append(name)
-        if restrict is not None:
-            # PreFilterResult: only the named nodes are evaluated; the rest are absent
-            keep = [i for i, n in enumerate(order.names) if n in restrict]
-            order = NodeOrder(order.rows[keep], tuple(order.names[i] for i in keep))
-            total = len(keep)
-            plugins_text = " ".join(sorted(restricted_by))
-            absent = (all_nodes - total, f"node(s) didn't satisfy plugin(s) [{plugins_text}]")
+        if restrict is None:
+            return order, None
+        keep = [i for i, n in enumerate(order.names) if n in restrict]
+        kept = NodeOrder(order.rows[keep], tuple(order.names[i] for i in keep))
+        reason = f"node(s) didn't satisfy plugin(s) [{' '.join(sorted(restricted_by))}]"
+        return kept, (len(order.rows) - len(keep), reason)
+
+    def _filter(
+        self,
+        pod: PodRequest,
+        profile: ResolvedProfile,
+        plugins: dict[str, Plugin],
+        filter_names: tuple[str, ...],
+        order: NodeOrder,
+    ) -> _Cycle:
+        """Filter from the round-robin start until ``numFeasibleNodesToFind`` nodes fit."""
+        all_nodes = len(order.rows)
+        order, absent = self._restrict(pod, plugins, filter_names, order)
+        total = len(order.rows)
         # round-robin start, as upstream's nextStartNodeIndex
         start = self.next_start_row % total if total else 0
         rows = (
             order.rows if start == 0 else np.concatenate([order.rows[start:], order.rows[:start]])
         )
         to_find = self._num_feasible_to_find(profile, total)
+        reasons: dict[int, list[tuple[str, npt.NDArray[np.bool_]]]] = {}
         if filter_names:
             first_failure, reasons = self._filter_failures(pod, plugins, filter_names, rows)
-            feasible_positions = np.flatnonzero(first_failure < 0)
+            feasible = np.flatnonzero(first_failure < 0)
         else:
-            first_failure, reasons = np.full(total, -1, dtype=np.int8), {}
-            feasible_positions = np.arange(total)
-        if len(feasible_positions) > to_find:
-            cutoff = int(feasible_positions[to_find - 1]) + 1
-            feasible_positions = feasible_positions[:to_find]
-        else:
-            cutoff = total
+            first_failure, feasible = np.full(total, -1, dtype=np.int8), np.arange(total)
+        cutoff = total
+        if len(feasible) > to_find:
+            cutoff = int(feasible[to_find - 1]) + 1
+            feasible = feasible[:to_find]
         self.next_start_row = (self.next_start_row + cutoff) % all_nodes
-        evaluated = rows[:cutoff]
         first_failure = first_failure[:cutoff]
         if cutoff < total:
             reasons = {p: [(r, m[:cutoff]) for r, m in lst] for p, lst in reasons.items()}
-        compact_type = np.uint16 if total <= 65535 else np.int32
+        position_type = np.uint16 if total <= 65535 else np.int32
         result = ScheduleResult(
             pod=pod.name,
             selected_node=None,
@@ -372,35 +304,35 @@ class Scheduler:
             filter_plugins=filter_names,
             failures=first_failure if reasons else None,
             failure_reasons=reasons,
-            feasible_positions=feasible_positions.astype(compact_type),
+            feasible_positions=feasible.astype(position_type),
             statuses=self._statuses(profile, plugins, pod),
         )
-        extenders = [e for e in self.extenders if e.interested(pod)]
-        extender_failures: dict[str, str] = {}
-        if extenders and len(feasible_positions):
-            names = result.evaluated_nodes
-            try:
-                feasible_positions = self._extender_filter(
-                    extenders, pod, result, names, feasible_positions, extender_failures
-                )
-            except ExtenderError as exc:
-                result.message = str(exc)
-                return result
-            result.feasible_positions = feasible_positions.astype(compact_type)
-        if len(feasible_positions) == 0:
-            result.message = self._fit_error(
-                all_nodes, reasons, first_failure, extender_failures, absent
-            )
-            if "DefaultPreemption" in profile.plugins("post_filter"):
-                self._post_filter(
-                    pod, profile, plugins, result, filter_names, evaluated, first_failure
-                )
-            return result
-        if len(feasible_positions) == 1:
-            result.selected_node = order.names[(start + int(feasible_positions[0])) % total]
-            return result
+        return _Cycle(
+            result=result,
+            order=order,
+            start=start,
+            total=total,
+            all_nodes=all_nodes,
+            evaluated=rows[:cutoff],
+            first_failure=first_failure,
+            reasons=reasons,
+            feasible=feasible,
+            absent=absent,
+            position_type=position_type,
+        )
 
-        feasible_rows = evaluated[feasible_positions]
+    def _score(
+        self,
+        pod: PodRequest,
+        profile: ResolvedProfile,
+        plugins: dict[str, Plugin],
+        cycle: _Cycle,
+        extenders: list[ExtenderClient],
+    ) -> int:
+        """Score, normalise and weight the feasible nodes; the position of the best one
+        (ties broken by the seeded generator)."""
+        result = cycle.result
+        feasible_rows = cycle.evaluated[cycle.feasible]
         score_names = tuple(n for n in profile.plugins("score") if not plugins[n].skip_score(pod))
         total_score = np.zeros(len(feasible_rows), dtype=np.int64)
         weights = tuple(profile.weights.get(n, 1) for n in score_names)
@@ -409,14 +341,14 @@ class Scheduler:
         late_skips: list[str] = []
         for k, name in enumerate(score_names):
             plugin = plugins[name]
-            raw = plugin.score(pod, table, feasible_rows)
+            raw = plugin.score(pod, self.table, feasible_rows)
             if plugin.skipped_after_score():
                 late_skips.append(name)
                 continue
             normalized = plugin.normalize(raw)
             total_score += normalized * weights[k]
-            raw_rows.append(_compact(raw))
-            normalized_rows.append(_compact(normalized))
+            raw_rows.append(compact(raw))
+            normalized_rows.append(compact(normalized))
         if late_skips:
             kept = [k for k, n in enumerate(score_names) if n not in late_skips]
             score_names = tuple(score_names[k] for k in kept)
@@ -427,21 +359,15 @@ class Scheduler:
             }
             result.statuses = statuses
         if extenders:
-            try:
-                total_score += self._extender_scores(
-                    extenders, pod, result, result.evaluated_nodes, feasible_positions
-                )
-            except ExtenderError as exc:
-                result.message = str(exc)
-                return result
-        best = np.flatnonzero(total_score == total_score.max())
-        choice = int(best[self.rng.integers(len(best))]) if len(best) > 1 else int(best[0])
-        result.selected_node = order.names[(start + int(feasible_positions[choice])) % total]
+            total_score += self._extender_scores(
+                extenders, pod, result, result.evaluated_nodes, cycle.feasible
+            )
         result.score_plugins = score_names
         result.weights = weights
         result.raw_rows = raw_rows
         result.normalized_rows = normalized_rows
-        return result
+        best = np.flatnonzero(total_score == total_score.max())
+        return int(best[self.rng.integers(len(best))]) if len(best) > 1 else int(best[0])
 
     def _statuses(
         self, profile: ResolvedProfile, plugins: dict[str, Plugin], pod: PodRequest
