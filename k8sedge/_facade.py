@@ -44,6 +44,14 @@ class Runner(Protocol):
     ) -> Any: ...
 
 
+def _timed_out(what: str, timeout: float) -> Exception:
+    from .errors import ServiceUnavailableError
+
+    return ServiceUnavailableError(
+        f"timed out after {timeout:g} s waiting for {what}", {"timeout": timeout}
+    )
+
+
 class SyncRunner:
     """Calls the service directly (the memory and kubernetes backends, the http client)."""
 
@@ -83,11 +91,7 @@ class SyncRunner:
             if done(current):
                 return current
             if time.monotonic() >= deadline:
-                from .errors import ServiceUnavailableError
-
-                raise ServiceUnavailableError(
-                    f"timed out after {timeout:g} s waiting for {what}", {"timeout": timeout}
-                )
+                raise _timed_out(what, timeout)
             time.sleep(interval)
 
 
@@ -157,11 +161,7 @@ class AsyncRunner:
             if done(current):
                 return current
             if time.monotonic() >= deadline:
-                from .errors import ServiceUnavailableError
-
-                raise ServiceUnavailableError(
-                    f"timed out after {timeout:g} s waiting for {what}", {"timeout": timeout}
-                )
+                raise _timed_out(what, timeout)
             await asyncio.sleep(interval)
 
 

@@ -23,7 +23,24 @@ def base_url(url: str) -> str:
     return _API_ROOT.sub("", url.rstrip("/")) or url
 
 
-class HttpBackend:
+class _Http:
+    """What both http backends share: the base URL and one remote service per surface."""
+
+    remote: Remote | AsyncRemote
+
+    def __init__(self, url: str) -> None:
+        self.url = base_url(url)
+        self._services: dict[str, RemoteService] = {}
+
+    def service(self, name: str) -> Any:
+        """Surface ``name``'s operations, sent to the server."""
+        service = self._services.get(name)
+        if service is None:
+            service = self._services[name] = RemoteService(self.remote, get_surface(name))
+        return service
+
+
+class HttpBackend(_Http):
     """``connect("http://host:port", token=..., verify=..., timeout=..., retry=...)``.
 
     ``transport`` (an ``httpx.BaseTransport``, e.g. ``SyncASGITransport(app)``) or a
@@ -43,28 +60,20 @@ class HttpBackend:
         transport: httpx.BaseTransport | None = None,
         client: httpx.Client | None = None,
     ) -> None:
-        self.url = base_url(url)
+        super().__init__(url)
         self._owns_client = client is None
         self.client = client or httpx.Client(
             transport=transport, **client_options(self.url, token, verify, timeout)
         )
         self.remote = Remote(self.client, retry or RetryPolicy())
-        self._services: dict[str, RemoteService] = {}
-
-    def service(self, name: str) -> Any:
-        """Surface ``name``'s operations, sent to the server."""
-        service = self._services.get(name)
-        if service is None:
-            service = self._services[name] = RemoteService(self.remote, get_surface(name))
-        return service
 
     def close(self) -> None:
         if self._owns_client:
             self.client.close()
 
 
-class AsyncHttpBackend:
-    """The http backend for asyncio code, on ``httpx.AsyncClient``."""
+class AsyncHttpBackend(_Http):
+    """The http backend for asyncio code, on ``httpx.AsyncClient`` (same options)."""
 
     blocking = False
     native_async = True
@@ -80,19 +89,12 @@ class AsyncHttpBackend:
         transport: httpx.AsyncBaseTransport | None = None,
         client: httpx.AsyncClient | None = None,
     ) -> None:
-        self.url = base_url(url)
+        super().__init__(url)
         self._owns_client = client is None
         self.client = client or httpx.AsyncClient(
             transport=transport, **client_options(self.url, token, verify, timeout)
         )
         self.remote = AsyncRemote(self.client, retry or RetryPolicy())
-        self._services: dict[str, RemoteService] = {}
-
-    def service(self, name: str) -> Any:
-        service = self._services.get(name)
-        if service is None:
-            service = self._services[name] = RemoteService(self.remote, get_surface(name))
-        return service
 
     def close(self) -> None:
         """Use ``aclose`` (the async client's transport closes on the event loop)."""
