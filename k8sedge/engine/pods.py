@@ -93,20 +93,7 @@ class PodIndex:
         for key_name, codes in self._labels.items():
             value = pod.labels.get(key_name)
             codes.codes[slot] = -1 if value is None else codes.code(value)
-        self.by_row.setdefault(row, set()).add(slot)
-        if pod.anti_affinity:
-            self.with_anti_affinity.add(slot)
-        if (
-            pod.affinity
-            or pod.anti_affinity
-            or pod.preferred_affinity
-            or pod.preferred_anti_affinity
-        ):
-            self.with_affinity_terms.add(slot)
-        for protocol, ip, port in pod.host_ports:
-            self.host_ports.setdefault((protocol, port), {})[slot] = (row, ip)
-        for claim in pod.claims:
-            self.claims.setdefault(f"{pod.namespace}/{claim}", set()).add(slot)
+        self._index(slot, row, pod)
         return slot
 
     def remove(self, key: str) -> PodRequest | None:
@@ -147,6 +134,10 @@ class PodIndex:
         assert pod is not None
         row = int(self.row[slot])
         self.alive[slot] = True
+        self._index(slot, row, pod)
+
+    def _index(self, slot: int, row: int, pod: PodRequest) -> None:
+        """The lookups of a placed pod: by node, by affinity terms, host ports, claims."""
         self.by_row.setdefault(row, set()).add(slot)
         if pod.anti_affinity:
             self.with_anti_affinity.add(slot)

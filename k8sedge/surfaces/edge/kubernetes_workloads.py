@@ -43,6 +43,7 @@ from .placement import (
     validate_resources,
     validate_spec,
 )
+from .views import workload_view
 
 if TYPE_CHECKING:
     from ..simulator.kubernetes import KubernetesSimulator
@@ -168,23 +169,17 @@ class KubernetesWorkloads:
         spec = self._spec(obj)
         ann = self._ann(obj)
         status, message, nodes, ready = self._state(obj, spec)
-        return Workload(
-            id=obj["metadata"]["labels"][WID],
-            name=spec.name,
-            namespace=spec.namespace,
-            type=spec.type,
-            image=spec.image,
-            replicas=spec.replicas,
-            resources=spec.resources,
-            placement=spec.placement,
+        return workload_view(
+            spec,
+            workload_id=obj["metadata"]["labels"][WID],
             status=status,
-            nodes=nodes,
-            ready_replicas=ready,
             message=message,
+            nodes=nodes,
+            ready=ready,
             revision=int(ann.get(f"{P}revision", "1")),
             deployment_id=ann.get(f"{P}deployment-id"),
-            created_at=to_datetime(float(ann.get(f"{P}created-at", "0"))),
-            updated_at=to_datetime(float(ann.get(f"{P}updated-at", "0"))),
+            created_at=float(ann.get(f"{P}created-at", "0")),
+            updated_at=float(ann.get(f"{P}updated-at", "0")),
         )
 
     def _state(

@@ -37,7 +37,14 @@ from .models import (
     WorkloadUpdate,
 )
 from .placement import validate_placement, validate_resources, validate_spec
-from .views import aggregate_view, node_metrics_view, record_samples, token_validation, window
+from .views import (
+    aggregate_view,
+    node_metrics_view,
+    record_samples,
+    token_validation,
+    window,
+    workload_view,
+)
 
 __all__ = ["MemoryEdge"]
 
@@ -69,24 +76,17 @@ class MemoryEdge:
     def _workload(self, record: WorkloadRecord, now: float) -> Workload:
         workloads = self.cluster.workloads
         status, message = workloads.status_of(record, now)
-        nodes = workloads.placed_nodes(record)
-        return Workload(
-            id=record.id,
-            name=record.name,
-            namespace=record.namespace,
-            type=record.type,
-            image=record.image,
-            replicas=record.replicas,
-            resources=record.resources,
-            placement=record.placement,
+        return workload_view(
+            record,
+            workload_id=record.id,
             status=status,
-            nodes=nodes,
-            ready_replicas=workloads.ready_replicas(record, now),
             message=message,
+            nodes=workloads.placed_nodes(record),
+            ready=workloads.ready_replicas(record, now),
             revision=record.revision,
             deployment_id=record.deployment_id,
-            created_at=to_datetime(record.created_at),
-            updated_at=to_datetime(record.updated_at),
+            created_at=record.created_at,
+            updated_at=record.updated_at,
         )
 
     @staticmethod

@@ -21,9 +21,18 @@ from .models import (
     NodeMetricsSummary,
     RecordResult,
     TokenValidation,
+    Workload,
+    WorkloadStatus,
 )
 
-__all__ = ["aggregate_view", "node_metrics_view", "record_samples", "token_validation", "window"]
+__all__ = [
+    "aggregate_view",
+    "node_metrics_view",
+    "record_samples",
+    "token_validation",
+    "window",
+    "workload_view",
+]
 
 
 def _points(series: list[tuple[float, float]]) -> list[MetricPoint]:
@@ -133,4 +142,39 @@ def token_validation(
         node_id=subject if scope == "node" else None,
         expires_at=to_datetime(float(claims["exp"])),
         scope=scope,
+    )
+
+
+def workload_view(
+    spec: Any,
+    *,
+    workload_id: str,
+    status: WorkloadStatus,
+    message: str | None,
+    nodes: list[str],
+    ready: int,
+    revision: int,
+    deployment_id: str | None,
+    created_at: float,
+    updated_at: float,
+) -> Workload:
+    """A workload as the API answers it; ``spec`` is anything with the spec's fields (the
+    stored ``WorkloadSpec``, or the memory cluster's record)."""
+    return Workload(
+        id=workload_id,
+        name=spec.name,
+        namespace=spec.namespace,
+        type=spec.type,
+        image=spec.image,
+        replicas=spec.replicas,
+        resources=spec.resources,
+        placement=spec.placement,
+        status=status,
+        nodes=nodes,
+        ready_replicas=ready,
+        message=message,
+        revision=revision,
+        deployment_id=deployment_id,
+        created_at=to_datetime(created_at),
+        updated_at=to_datetime(updated_at),
     )
