@@ -63,9 +63,10 @@ class Objects:
         fields = parse_field_selector(params.get("fieldSelector"))
         with cluster.lock:
             cluster.tick()
+            plural = target.info.plural
             items = [
-                copy_object(o)
-                for o in cluster.store.items(target.info.plural, target.namespace)
+                cluster.present(plural, o, True)  # pods with their results, as GET shows them
+                for o in cluster.store.items(plural, target.namespace)
                 if labels(o) and fields(o)
             ]
             version = str(cluster.store.version)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, TypeVar
 
 from attrs import evolve
@@ -34,6 +34,7 @@ from ..surfaces.simulator.config import (
     SchedulerConfiguration,
     config_from_dict,
     config_to_dict,
+    lenient_config,
     with_defaults,
 )
 from ..surfaces.simulator.models import ANNOTATION_PREFIX, ResourcesForLoad
@@ -331,7 +332,7 @@ class Cluster:
                         self.after(plural, DELETED, removed)
                         return copy_object(removed)
             if existed is not None and plural == "pods":
-                self.queue.forget(pod_key(existed))
+                self.queue.release(pod_key(existed))  # its result stays until it is rescheduled
             stored = getattr(self.store, how)(plural, obj)
             self.after(plural, MODIFIED if existed is not None else ADDED, stored)
             self.queue.run()
@@ -455,17 +456,23 @@ class Cluster:
     # -- export / import ---------------------------------------------------------------------
 
     def export(self) -> ResourcesForLoad:
+        """Every object but the system ones, pods with their result annotations (how the
+        real simulator's users save a scenario and its results), and the configuration."""
         with self.lock:
             self.tick()
             return export_resources(
-                lambda kind: [copy_object(o) for o in self.store.items(kind)], self.config()
+                lambda kind: [self.present(kind, o, True) for o in self.store.items(kind)],
+                self.config(),
             )
 
-    def import_(self, resources: ResourcesForLoad) -> None:
-        """Apply resources in the real simulator's order; bound pods stay bound."""
+    def import_(self, resources: ResourcesForLoad) -> Sequence[str]:
+        """Apply resources in the real simulator's order; bound pods stay bound. An older
+        exported configuration is read leniently: returns a warning per dropped field."""
+        warnings: Sequence[str] = ()
         with self.writing():
             if resources.scheduler_config is not None:
-                self.update_config(resources.scheduler_config)
+                config, warnings = lenient_config(resources.scheduler_config)
+                self.update_config(config)
             claim_uids: dict[str, str] = {}
             for plural, obj in import_plan(resources):
                 name = obj["metadata"].get("name", "")
@@ -483,6 +490,7 @@ class Cluster:
                 self.after(
                     plural, MODIFIED if existed is not None else ADDED, stored, schedule=False
                 )
+        return warnings
 
     # -- watch -------------------------------------------------------------------------------
 

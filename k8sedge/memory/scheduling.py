@@ -66,6 +66,12 @@ class SchedulingQueue:
     def placed(self, key: str) -> None:
         self._unschedulable.discard(key)
 
+    def release(self, key: str) -> None:
+        """A pod is replaced by a write: its accounting goes (the write accounts it again),
+        its last result stays — results change only when a pod is scheduled again."""
+        self.core.scheduler.unbind(key)
+        self._queued.discard(key)
+
     def forget(self, key: str) -> None:
         """A pod went away (or is replaced): its accounting and result go too."""
         self.core.scheduler.unbind(key)

@@ -9,7 +9,7 @@ from ..._facade import Facade, Runner
 from ...errors import BadRequestError
 from ...kube.kinds import kind_info
 from .config import SchedulerConfiguration, config_from_dict, config_to_dict
-from .models import KubeObject, ResourcesForLoad, SchedulingResult, WatchEvent
+from .models import ImportResult, KubeObject, ResourcesForLoad, SchedulingResult, WatchEvent
 from .service import SimulatorService as S
 
 __all__ = ["ResourceAPI", "SimulatorAPI"]
@@ -111,9 +111,10 @@ class SimulatorAPI(Facade):
     def export(self) -> ResourcesForLoad:
         return self._call(S.export)
 
-    def import_(self, resources: ResourcesForLoad | Mapping[str, Any]) -> None:
+    def import_(self, resources: ResourcesForLoad | Mapping[str, Any]) -> ImportResult:
         """Load a ``ResourcesForLoad`` (model or JSON dict); bound pods stay bound and the
-        rest are scheduled."""
+        rest are scheduled. An older exported configuration (v1beta2/v1beta3, with fields v1
+        dropped) is read leniently; the result lists what was dropped."""
         if not isinstance(resources, ResourcesForLoad):
             resources = ResourcesForLoad.from_dict(dict(resources))
         return self._call(S.import_, resources)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import attrs
 from attrs import evolve, field, frozen
 
 from ...errors import BadRequestError
@@ -31,6 +32,7 @@ __all__ = [
     "config_from_dict",
     "config_to_dict",
     "default_configuration",
+    "lenient_config",
     "resolve_profile",
     "validate_configuration",
     "with_defaults",
@@ -585,3 +587,43 @@ def config_to_dict(config: SchedulerConfiguration) -> dict[str, Any]:
 
     data: dict[str, Any] = kube_converter.unstructure(config)
     return data
+
+
+_OLDER_VERSIONS = (
+    "kubescheduler.config.k8s.io/v1beta3",
+    "kubescheduler.config.k8s.io/v1beta2",
+    "kubescheduler.config.k8s.io/v1beta1",
+)
+
+
+def lenient_config(data: Any) -> tuple[dict[str, Any], list[str]]:
+    """An exported configuration made acceptable to ``config_from_dict``, as the real
+    simulator's non-strict decoding reads it: an older ``apiVersion`` (v1beta1 to v1beta3) is
+    read as v1, and fields that v1 dropped (``healthzBindAddress``, ``metricsBindAddress``,
+    …) are dropped. Returns the document and one warning per change; what is wrong, not
+    merely old (an unknown plugin, a bad value), is still refused by the strict parse."""
+    if not isinstance(data, dict):
+        return data, []
+    out = dict(data)
+    warnings: list[str] = []
+    api_version = out.get("apiVersion")
+    if api_version in _OLDER_VERSIONS:
+        warnings.append(f"apiVersion {api_version} was read as {API_VERSION}")
+        out["apiVersion"] = API_VERSION
+    known = {_camel(a.name) for a in attrs.fields(SchedulerConfiguration)}
+    for key in sorted(set(out) - known):
+        del out[key]
+        warnings.append(f"{key}: not a field of {API_VERSION}; dropped")
+    profile_known = {_camel(a.name) for a in attrs.fields(SchedulerProfile)}
+    profiles = out.get("profiles")
+    if isinstance(profiles, list):
+        cleaned = []
+        for i, profile in enumerate(profiles):
+            if isinstance(profile, dict):
+                profile = dict(profile)
+                for key in sorted(set(profile) - profile_known):
+                    del profile[key]
+                    warnings.append(f"profiles[{i}].{key}: not a field of {API_VERSION}; dropped")
+            cleaned.append(profile)
+        out["profiles"] = cleaned
+    return out, warnings

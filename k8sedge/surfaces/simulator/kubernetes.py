@@ -28,8 +28,14 @@ from ...kube.scheduling import controller_selector, schedule_pod
 from ...kube.snapshot import export_resources, fix_claim_ref, import_plan, strip_results
 from ...kube.translate import pod_request, sync_node, unschedulable_status
 from ...memory.nodes import UNREACHABLE
-from .config import config_from_dict, config_to_dict, default_configuration, with_defaults
-from .models import ANNOTATION_PREFIX, KubeObject, ResourcesForLoad, WatchEvent
+from .config import (
+    config_from_dict,
+    config_to_dict,
+    default_configuration,
+    lenient_config,
+    with_defaults,
+)
+from .models import ANNOTATION_PREFIX, ImportResult, KubeObject, ResourcesForLoad, WatchEvent
 
 __all__ = ["KubernetesSimulator"]
 
@@ -242,13 +248,14 @@ class KubernetesSimulator:
 
     def export(self) -> ResourcesForLoad:
         return export_resources(
-            lambda plural: [strip_results(o) for o in self.list(plural, None, results=False)],
-            self.get_config(),
+            lambda plural: self.list(plural, None, results=True), self.get_config()
         )
 
-    def import_(self, resources: ResourcesForLoad) -> None:
+    def import_(self, resources: ResourcesForLoad) -> ImportResult:
+        warnings: list[str] = []
         if resources.scheduler_config is not None:
-            self.update_config(resources.scheduler_config)
+            config, warnings = lenient_config(resources.scheduler_config)
+            self.update_config(config)
         claim_uids: dict[str, str] = {}
         for plural, raw in import_plan(resources):
             info = kind_info(plural)
@@ -266,6 +273,7 @@ class KubernetesSimulator:
             if plural == "persistentvolumeclaims":
                 claim_uids[f"{namespace}/{name}"] = stored["metadata"]["uid"]
         self._schedule_pending()
+        return ImportResult(warnings=warnings)
 
     # -- watch -------------------------------------------------------------------------------
 

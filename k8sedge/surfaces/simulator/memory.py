@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...memory import Cluster
-from .models import KubeObject, ResourcesForLoad, WatchEvent
+from .models import ImportResult, KubeObject, ResourcesForLoad, WatchEvent
 
 __all__ = ["MemorySimulator"]
 
@@ -30,8 +30,8 @@ class MemorySimulator:
     def export(self) -> ResourcesForLoad:
         return self.service.export()
 
-    def import_(self, resources: ResourcesForLoad) -> None:
-        self.service.import_(resources)
+    def import_(self, resources: ResourcesForLoad) -> ImportResult:
+        return ImportResult(warnings=list(self.service.import_(resources)))
 
     def watch(self, versions: dict[str, str | None], timeout: float | None) -> Iterator[WatchEvent]:
         for item in self.service.watch(versions, timeout=timeout):

@@ -15,6 +15,7 @@ from attrs import define, field, frozen
 
 __all__ = [
     "ANNOTATION_PREFIX",
+    "ImportResult",
     "KubeObject",
     "ResourcesForLoad",
     "SchedulingResult",
@@ -151,6 +152,14 @@ class WatchEvent:
     def to_wire(self) -> dict[str, Any]:
         """The real simulator's NDJSON shape: ``{"Kind", "EventType", "Obj"}``."""
         return {"Kind": self.kind, "EventType": self.event_type, "Obj": self.obj.raw}
+
+
+@frozen(kw_only=True)
+class ImportResult:
+    """What an import did: a warning for each thing read leniently (an older scheduler
+    configuration's dropped fields, as the real simulator's non-strict decoding drops them)."""
+
+    warnings: list[str] = field(factory=list)
 
 
 @define(kw_only=True)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 from ..._ops import op
-from .models import ResourcesForLoad, WatchEvent
+from .models import ImportResult, ResourcesForLoad, WatchEvent
 from .watch import LIST_WATCH
 
 __all__ = ["SimulatorService"]
@@ -50,7 +50,8 @@ class SimulatorService(Protocol):
     @op(
         "GET",
         f"{V1}/export",
-        summary="Export resources and scheduler configuration",
+        summary="Export resources (pods with their result annotations) and the scheduler "
+        "configuration",
         blocking=True,
     )
     def export(self) -> ResourcesForLoad: ...
@@ -58,10 +59,11 @@ class SimulatorService(Protocol):
     @op(
         "POST",
         f"{V1}/import",
-        summary="Import resources and scheduler configuration",
+        summary="Import resources and scheduler configuration (an older exported "
+        "configuration is read leniently; the answer lists what was dropped)",
         blocking=True,
     )
-    def import_(self, resources: ResourcesForLoad) -> None: ...
+    def import_(self, resources: ResourcesForLoad) -> ImportResult: ...
 
     @op(
         "GET",
