@@ -67,8 +67,15 @@ from .surfaces.edge.models import (
     WorkloadUpdate,
 )
 from .surfaces.simulator.api import SimulatorAPI
+from .surfaces.simulator.compare import Comparison, ConfigOutcome
 from .surfaces.simulator.config import SchedulerConfiguration, default_configuration
-from .surfaces.simulator.models import KubeObject, ResourcesForLoad, SchedulingResult, WatchEvent
+from .surfaces.simulator.models import (
+    ImportResult,
+    KubeObject,
+    ResourcesForLoad,
+    SchedulingResult,
+    WatchEvent,
+)
 
 if TYPE_CHECKING:
     from .backends.http import AsyncHttpBackend, HttpBackend, RetryPolicy
@@ -104,6 +111,8 @@ __all__ = [
     "Client",
     "Clock",
     "Cluster",
+    "Comparison",
+    "ConfigOutcome",
     "ConflictError",
     "ContainerMetrics",
     "DeployRequest",
@@ -116,6 +125,7 @@ __all__ = [
     "ForbiddenError",
     "Health",
     "HttpBackend",
+    "ImportResult",
     "InternalError",
     "IssuedToken",
     "K8sEdgeError",

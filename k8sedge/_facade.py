@@ -28,7 +28,15 @@ T = TypeVar("T")
 class Runner(Protocol):
     """Runs a service operation, now or as an awaitable."""
 
-    def call(self, name: str, args: tuple[Any, ...], then: Callable[[Any], Any] | None) -> Any: ...
+    def call(
+        self,
+        name: str,
+        args: tuple[Any, ...],
+        then: Callable[[Any], Any] | None,
+        heavy: bool = False,
+    ) -> Any: ...
+
+    def local(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any: ...
 
     def pages(self, name: str, args: tuple[Any, ...], limit: int) -> Any: ...
 
@@ -58,9 +66,18 @@ class SyncRunner:
     def __init__(self, service: Any) -> None:
         self.service = service
 
-    def call(self, name: str, args: tuple[Any, ...], then: Callable[[Any], Any] | None) -> Any:
+    def call(
+        self,
+        name: str,
+        args: tuple[Any, ...],
+        then: Callable[[Any], Any] | None,
+        heavy: bool = False,
+    ) -> Any:
         result = getattr(self.service, name)(*args)
         return result if then is None else then(result)
+
+    def local(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        return fn(*args)
 
     def stream(self, name: str, args: tuple[Any, ...]) -> Iterator[Any]:
         stream: Iterator[Any] = getattr(self.service, name)(*args)
@@ -117,13 +134,22 @@ class AsyncRunner:
         return bool(op is not None and op.blocking)
 
     def call(
-        self, name: str, args: tuple[Any, ...], then: Callable[[Any], Any] | None
+        self,
+        name: str,
+        args: tuple[Any, ...],
+        then: Callable[[Any], Any] | None,
+        heavy: bool = False,
     ) -> Awaitable[Any]:
         async def run() -> Any:
             result = await self._invoke(name, args)
-            return result if then is None else then(result)
+            if then is None:
+                return result
+            return await asyncio.to_thread(then, result) if heavy else then(result)
 
         return run()
+
+    def local(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Awaitable[Any]:
+        return asyncio.to_thread(fn, *args)
 
     async def stream(self, name: str, args: tuple[Any, ...]) -> AsyncIterator[Any]:
         if self.mode == "native":
@@ -178,9 +204,22 @@ class Facade:
         result: R = self._runner.call(method.__name__, args, None)
         return result
 
-    def _then(self, convert: Callable[[Any], T], method: Callable[..., Any], *args: Any) -> T:
-        """Run ``method`` and convert its result (after the await, on the async client)."""
-        result: T = self._runner.call(method.__name__, args, convert)
+    def _then(
+        self,
+        convert: Callable[[Any], T],
+        method: Callable[..., Any],
+        *args: Any,
+        heavy: bool = False,
+    ) -> T:
+        """Run ``method`` and convert its result (after the await, on the async client; in a
+        worker thread if ``heavy``)."""
+        result: T = self._runner.call(method.__name__, args, convert, heavy)
+        return result
+
+    def _local(self, fn: Callable[..., T], *args: Any) -> T:
+        """Work done in this process, not by the backend (in a worker thread on the async
+        client)."""
+        result: T = self._runner.local(fn, args)
         return result
 
     def _stream(self, method: Callable[..., Iterator[T]], *args: Any) -> Iterator[T]:

@@ -10,6 +10,7 @@ from k8sedge.surfaces.edge.models import AggregatedMetrics, DeployResult, Deploy
 from k8sedge.surfaces.pool.api import PoolAPI
 from k8sedge.surfaces.pool.models import CPUInfo, Container, ContainerListItem, ContainerNIC, CoreState, DiskInfo, JobListItem, JobResult, MemInfo, NicInfo, OSInfo, PoolNode, Process, ProcessSpec
 from k8sedge.surfaces.simulator.api import SimulatorAPI
+from k8sedge.surfaces.simulator.compare import Comparison
 from k8sedge.surfaces.simulator.config import SchedulerConfiguration
 from k8sedge.surfaces.simulator.models import ImportResult, KubeObject, ResourcesForLoad, SchedulingResult, WatchEvent
 from typing import Any
@@ -75,6 +76,7 @@ class AsyncSimulatorAPI:
     storage_classes: AsyncResourceAPI
     priority_classes: AsyncResourceAPI
     namespaces: AsyncResourceAPI
+    async def compare(self, configs: Mapping[str, SchedulerConfiguration | Mapping[str, Any]] | Sequence[SchedulerConfiguration | Mapping[str, Any]], resources: ResourcesForLoad | Mapping[str, Any] | None = ..., *, reschedule: bool = ..., seed: int = ...) -> Comparison: ...
     async def config(self) -> SchedulerConfiguration: ...
     async def export(self) -> ResourcesForLoad: ...
     async def import_(self, resources: ResourcesForLoad | Mapping[str, Any]) -> ImportResult: ...

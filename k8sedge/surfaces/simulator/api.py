@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from ..._facade import Facade, Runner
 from ...errors import BadRequestError
 from ...kube.kinds import kind_info
+from .compare import Comparison, comparison_plan, run_comparison
 from .config import SchedulerConfiguration, config_from_dict, config_to_dict
 from .models import ImportResult, KubeObject, ResourcesForLoad, SchedulingResult, WatchEvent
 from .service import SimulatorService as S
@@ -143,3 +145,24 @@ class SimulatorAPI(Facade):
             "namespaces": namespaces,
         }
         return self._stream(S.watch, versions, timeout)
+
+    def compare(
+        self,
+        configs: Mapping[str, SchedulerConfiguration | Mapping[str, Any]]
+        | Sequence[SchedulerConfiguration | Mapping[str, Any]],
+        resources: ResourcesForLoad | Mapping[str, Any] | None = None,
+        *,
+        reschedule: bool = True,
+        seed: int = 0,
+    ) -> Comparison:
+        """Schedule one scenario under each configuration (named, or ``config-<i>``) and
+        compare placements, unschedulable pods and per-plugin scores. The scenario is
+        ``resources``, or this simulator's current objects (its export); each configuration
+        runs on a fresh in-process cluster, so the simulator itself is not changed."""
+        plan = comparison_plan(configs)
+        run = partial(run_comparison, plan, reschedule=reschedule, seed=seed)
+        if resources is None:
+            return self._then(run, S.export, heavy=True)
+        if not isinstance(resources, ResourcesForLoad):
+            resources = ResourcesForLoad.from_dict(dict(resources))
+        return self._local(run, resources)
