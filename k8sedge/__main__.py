@@ -7,6 +7,8 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+
+from ._version import __version__
 from typing import Any
 
 
@@ -94,7 +96,11 @@ def _kubeconfig(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="k8sedge", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="k8sedge",
+        description="k8sedge: edge clusters, scheduling experiments and cluster pools.",
+    )
+    parser.add_argument("--version", action="version", version=f"k8sedge {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="a short tour of the edge API on the memory backend")
     serve = commands.add_parser("serve", help="serve the documented HTTP APIs (memory backend)")

@@ -4,15 +4,15 @@ Every backend raises the same exception for the same failure, and the server ren
 each one as the documented error body ``{"error": true, "code", "message", "details"}``.
 
     K8sEdgeError
-    ├── BadRequestError          BAD_REQUEST          400
+    ├── BadRequestError          BAD_REQUEST          400   (also a ValueError)
     ├── UnauthorizedError        UNAUTHORIZED         401
     ├── ForbiddenError           FORBIDDEN            403
-    ├── NotFoundError            NOT_FOUND            404
+    ├── NotFoundError            NOT_FOUND            404   (also a LookupError)
     ├── ConflictError            CONFLICT             409
     ├── ExpiredError             EXPIRED              410
     ├── RateLimitedError         RATE_LIMITED         429
     ├── InternalError            INTERNAL_ERROR       500
-    ├── UnsupportedError         UNSUPPORTED          501
+    ├── UnsupportedError         UNSUPPORTED          501   (also a NotImplementedError)
     ├── ServiceUnavailableError  SERVICE_UNAVAILABLE  503
     └── TransportError           TRANSPORT_ERROR      (no response: connection, timeout)
 """
@@ -58,7 +58,7 @@ class K8sEdgeError(Exception):
         return f"{type(self).__name__}({self.message!r}, details={self.details!r})"
 
 
-class BadRequestError(K8sEdgeError):
+class BadRequestError(K8sEdgeError, ValueError):
     """Invalid request parameters; ``details`` names each offending field."""
 
     code = "BAD_REQUEST"
@@ -79,7 +79,7 @@ class ForbiddenError(K8sEdgeError):
     status = 403
 
 
-class NotFoundError(K8sEdgeError):
+class NotFoundError(K8sEdgeError, LookupError):
     """The requested resource does not exist."""
 
     code = "NOT_FOUND"
@@ -124,7 +124,7 @@ class InternalError(K8sEdgeError):
     status = 500
 
 
-class UnsupportedError(K8sEdgeError):
+class UnsupportedError(K8sEdgeError, NotImplementedError):
     """The backend cannot perform this operation faithfully; the message names it."""
 
     code = "UNSUPPORTED"

@@ -120,9 +120,13 @@ class Quantity:
 
     def __init__(
         self,
-        value: int | Fraction,
+        value: int | Fraction | str,
         format: QuantityFormat = QuantityFormat.DECIMAL_SI,
     ) -> None:
+        """``Quantity("500m")`` parses (as ``Quantity.parse``); a number is exact as given."""
+        if isinstance(value, str):
+            parsed = Quantity.parse(value)
+            value, format = parsed._value, parsed._format
         self._value = Fraction(value)
         self._format = format
         self._canonical: str | None = None

@@ -43,8 +43,11 @@ def open_backend(url: str | None, **options: Any) -> Backend:
     scheme = parts.scheme.lower()
     if scheme not in _SCHEMES:
         supported = ", ".join(f"{s}://" for s in _SCHEMES)
+        hint = ""
+        if "://" not in url:
+            hint = f"; did you mean 'http://{url}'?"
         raise UnsupportedError(
-            f"no backend for {url!r}; supported: {supported}", {"url": "unknown scheme"}
+            f"no backend for {url!r}{hint} (supported: {supported})", {"url": "unknown scheme"}
         )
     module_name, factory_name, extra = _SCHEMES[scheme]
     try:

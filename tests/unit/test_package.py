@@ -55,3 +55,33 @@ def test_error_bodies() -> None:
     assert k8sedge.errors.error_for_code("CONFLICT") is k8sedge.ConflictError
     assert k8sedge.errors.error_for_code(None, 429) is k8sedge.RateLimitedError
     assert k8sedge.errors.error_for_code("WHATEVER", 418) is k8sedge.BadRequestError
+
+
+def test_errors_are_also_the_matching_builtins() -> None:
+    with pytest.raises(LookupError):
+        k8sedge.connect().edge.nodes.get("nope")
+    with pytest.raises(ValueError, match="page"):
+        k8sedge.connect().edge.nodes.list(page=0)
+    assert issubclass(k8sedge.UnsupportedError, NotImplementedError)
+
+
+def test_a_quantity_is_built_as_its_repr_shows() -> None:
+    assert k8sedge.Quantity("500m") == k8sedge.Quantity.parse("500m")
+    assert repr(k8sedge.Quantity("8Gi")) == "Quantity('8Gi')"
+    assert eval(repr(k8sedge.Quantity("1.5")), {"Quantity": k8sedge.Quantity}) == k8sedge.Quantity(
+        "1.5"
+    )
+
+
+def test_a_url_without_a_scheme_gets_a_hint() -> None:
+    with pytest.raises(k8sedge.UnsupportedError, match=r"did you mean 'http://localhost:8443'"):
+        k8sedge.connect("localhost:8443")
+
+
+def test_version_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from k8sedge.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"k8sedge {k8sedge.__version__}"
