@@ -7,9 +7,9 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from ._version import __version__
-from typing import Any
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -126,7 +126,7 @@ class Quantity:
         """``Quantity("500m")`` parses (as ``Quantity.parse``); a number is exact as given."""
         if isinstance(value, str):
             parsed = Quantity.parse(value)
-            value, format = parsed._value, parsed._format
+            value, format = parsed.value, parsed.format
         self._value = Fraction(value)
         self._format = format
         self._canonical: str | None = None
