@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Generic, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import Any, Generic, TypeVar
 
 from attrs import frozen
 
@@ -25,12 +25,42 @@ class Pagination:
     pages: int
 
 
-@frozen
+@frozen(repr=False)
 class Page(Generic[T]):
-    """One page of a collection, with the documented ``pagination`` metadata."""
+    """One page of a collection, with the documented ``pagination`` metadata. A page is a
+    sequence of its items: ``len(page)``, ``for item in page``, ``page[0]``."""
 
     items: list[T]
     pagination: Pagination
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __getitem__(self, index: int) -> T:
+        return self.items[index]
+
+    def __repr__(self) -> str:
+        p = self.pagination
+        return f"Page({len(self.items)} items; page {p.page} of {p.pages}, {p.total} in all)"
+
+    def to_pandas(self) -> Any:
+        """One row per item (its wire form), a pandas DataFrame."""
+        from ._display import frame, to_dict
+
+        return frame(to_dict(item) for item in self.items)
+
+    def _repr_html_(self) -> str:
+        from ._display import html_table, to_dict
+
+        rows = [to_dict(item) for item in self.items]
+        header = list(rows[0]) if rows and isinstance(rows[0], dict) else ["item"]
+        body = [[r.get(h) for h in header] if isinstance(r, dict) else [r] for r in rows]
+        p = self.pagination
+        caption = f"page {p.page} of {p.pages} ({p.total} in all)"
+        return html_table(header, body, caption=caption)
 
 
 def check_page(page: object, limit: object) -> tuple[int, int]:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from attrs import field, frozen
 
+from ..._display import Model, frame
 from ...pagination import Page, Pagination
 from ...quantity import Quantity
 
@@ -55,8 +56,9 @@ __all__ = [
 T = TypeVar("T")
 
 
-@frozen(kw_only=True)
-class Health:
+@frozen(kw_only=True, repr=False)
+class Health(Model):
+    summary = ("status", "version")
     status: str
     version: str
     timestamp: datetime
@@ -98,8 +100,9 @@ class NodeStatusUpdate:
     resources: dict[str, Quantity] = field(factory=dict)
 
 
-@frozen(kw_only=True)
-class Node:
+@frozen(kw_only=True, repr=False)
+class Node(Model):
+    summary = ("name", "status", "address", "id")
     id: str
     name: str
     address: str = ""
@@ -191,8 +194,9 @@ class WorkloadStatus(enum.StrEnum):
     PENDING = "pending"
 
 
-@frozen(kw_only=True)
-class Workload:
+@frozen(kw_only=True, repr=False)
+class Workload(Model):
+    summary = ("name", "namespace", "status", "replicas", "ready_replicas", "id")
     id: str
     name: str
     namespace: str = "default"
@@ -224,9 +228,11 @@ class DeployRequest:
     strategy: DeployStrategy = DeployStrategy.ROLLING
 
 
-@frozen(kw_only=True)
-class DeployResult:
+@frozen(kw_only=True, repr=False)
+class DeployResult(Model):
     """The documented answer of ``POST /workloads/{id}/deploy``."""
+
+    summary = ("name", "status", "deployment_id")
 
     id: str
     name: str
@@ -244,9 +250,11 @@ class DeploymentStatus(enum.StrEnum):
     SUPERSEDED = "superseded"
 
 
-@frozen(kw_only=True)
-class Deployment:
+@frozen(kw_only=True, repr=False)
+class Deployment(Model):
     """A rollout: its batches, what is updated, and what waits for offline nodes."""
+
+    summary = ("status", "updated_replicas", "desired_replicas", "batches_done", "id")
 
     id: str
     workload_id: str
@@ -306,8 +314,18 @@ class MetricPoint:
     value: float
 
 
-@frozen(kw_only=True)
-class NodeMetrics:
+@frozen(kw_only=True, repr=False)
+class NodeMetrics(Model):
+    summary = ("node_name", "timeframe", "resolution")
+
+    def to_pandas(self) -> Any:
+        """One row per bucket, one column per metric (a pandas DataFrame)."""
+        rows: dict[Any, dict[str, Any]] = {}
+        for name, points in self.metrics.items():
+            for point in points:
+                rows.setdefault(point.timestamp, {"timestamp": point.timestamp})[name] = point.value
+        return frame(sorted(rows.values(), key=lambda r: r["timestamp"]))
+
     node_id: str
     node_name: str
     timeframe: str
@@ -323,8 +341,18 @@ class NodeMetricsSummary:
     memory_usage_avg: float | None = None
 
 
-@frozen(kw_only=True)
-class AggregatedMetrics:
+@frozen(kw_only=True, repr=False)
+class AggregatedMetrics(Model):
+    summary = ("nodes_count", "timeframe", "resolution")
+
+    def to_pandas(self) -> Any:
+        """One row per bucket, one column per cross-node average (a pandas DataFrame)."""
+        rows: dict[Any, dict[str, Any]] = {}
+        for name, points in self.aggregated.items():
+            for point in points:
+                rows.setdefault(point.timestamp, {"timestamp": point.timestamp})[name] = point.value
+        return frame(sorted(rows.values(), key=lambda r: r["timestamp"]))
+
     timeframe: str
     resolution: str
     nodes_count: int
@@ -341,15 +369,18 @@ class TokenRequest:
     expiration: str = "24h"
 
 
-@frozen(kw_only=True)
-class IssuedToken:
+@frozen(kw_only=True, repr=False)
+class IssuedToken(Model):
+    summary = ("expires_at",)
     token: str
     expires_at: datetime
 
 
-@frozen(kw_only=True)
-class TokenValidation:
+@frozen(kw_only=True, repr=False)
+class TokenValidation(Model):
     """``valid`` is false for a tampered, expired or revoked token; ``reason`` says which."""
+
+    summary = ("valid", "node_id", "scope", "reason")
 
     valid: bool
     node_id: str | None = None

@@ -14,7 +14,7 @@ from typing import Any
 
 from attrs import evolve, field, frozen
 
-from ...errors import BadRequestError, UnsupportedError
+from ...errors import BadRequestError
 from .config import SchedulerConfiguration, config_from_dict, config_to_dict
 from .models import ANNOTATION_PREFIX, ResourcesForLoad
 
@@ -65,14 +65,20 @@ class Comparison:
                 out[pod] = where
         return out
 
+    def _repr_html_(self) -> str:
+        from ..._display import html_table
+
+        nodes = sorted({n for o in self.outcomes.values() for n in o.pods_per_node()})
+        rows = [
+            [name, *(o.pods_per_node().get(n, 0) for n in nodes), len(o.unschedulable)]
+            for name, o in self.outcomes.items()
+        ]
+        return html_table(["config", *nodes, "unschedulable"], rows, caption="pods per node")
+
     def to_pandas(self) -> Any:
         """One row per configuration, pod and plugin score on the chosen node (pandas)."""
-        try:
-            import pandas as pd
-        except ImportError as exc:
-            raise UnsupportedError(
-                "to_pandas needs pandas: pip install 'k8sedge[notebook]'"
-            ) from exc
+        from ..._display import frame
+
         rows = []
         for name, outcome in self.outcomes.items():
             for pod, node in outcome.placements.items():
@@ -82,7 +88,7 @@ class Comparison:
                 for plugin, score in (outcome.scores.get(pod, {}).get(node or "", {})).items():
                     row[plugin] = score
                 rows.append(row)
-        return pd.DataFrame(rows)
+        return frame(rows)
 
 
 def comparison_plan(

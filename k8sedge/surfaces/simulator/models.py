@@ -26,11 +26,20 @@ ANNOTATION_PREFIX = "kube-scheduler-simulator.sigs.k8s.io/"
 _PREFIXES = (ANNOTATION_PREFIX, "scheduler-simulator/")
 
 
-@define
+@define(repr=False)
 class KubeObject:
     """A Kubernetes object as JSON, with typed accessors for common fields."""
 
     raw: dict[str, Any]
+
+    def __repr__(self) -> str:
+        where = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        node = f" on {self.node_name}" if self.kind == "Pod" and self.node_name else ""
+        return f"KubeObject({self.kind or 'object'} {where}{node})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The object's JSON."""
+        return self.raw
 
     @property
     def kind(self) -> str:
@@ -87,9 +96,45 @@ class KubeObject:
         return SchedulingResult.from_pod(self.raw)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, repr=False)
 class SchedulingResult:
     """Per-plugin, per-node detail of a pod's last scheduling attempt."""
+
+    def __repr__(self) -> str:
+        if self.selected_node:
+            return f"SchedulingResult(selected_node={self.selected_node!r})"
+        return f"SchedulingResult(unschedulable: {self.message!r})"
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per evaluated node: each filter's verdict, each plugin's final score and
+        the total (the per-node table of the simulator's UI)."""
+        out = []
+        for node, verdicts in self.filter.items():
+            row: dict[str, Any] = {"node": node, "selected": node == self.selected_node}
+            row.update({f"filter:{plugin}": verdict for plugin, verdict in verdicts.items()})
+            scores = self.final_score.get(node, {})
+            row.update({f"score:{plugin}": score for plugin, score in scores.items()})
+            row["total"] = sum(scores.values()) if scores else None
+            out.append(row)
+        return out
+
+    def to_pandas(self) -> Any:
+        """``rows()`` as a pandas DataFrame."""
+        from ..._display import frame
+
+        return frame(self.rows())
+
+    def _repr_html_(self) -> str:
+        from ..._display import html_table
+
+        rows = self.rows()
+        header = sorted({k for r in rows for k in r}, key=lambda k: (k != "node", k))
+        caption = (
+            f"scheduled on {self.selected_node}"
+            if self.selected_node
+            else f"unschedulable: {self.message or ''}"
+        )
+        return html_table(header, [[r.get(h) for h in header] for r in rows], caption=caption)
 
     selected_node: str | None = None
     filter: dict[str, dict[str, str]] = field(factory=dict)
@@ -162,7 +207,7 @@ class ImportResult:
     warnings: list[str] = field(factory=list)
 
 
-@define(kw_only=True)
+@define(kw_only=True, repr=False)
 class ResourcesForLoad:
     """The simulator's export/import document; missing lists mean empty."""
 
@@ -180,6 +225,32 @@ class ResourcesForLoad:
         "priority_classes": "priorityClasses",
         "scheduler_config": "schedulerConfig",
     }
+
+    def __repr__(self) -> str:
+        counts = ", ".join(
+            f"{len(getattr(self, n))} {n}"
+            for n in ("nodes", "pods", "pvs", "pvcs", "storage_classes", "priority_classes")
+            if getattr(self, n)
+        )
+        return f"ResourcesForLoad({counts or 'empty'})"
+
+    def to_pandas(self) -> Any:
+        """One row per object: kind, namespace, name, and a pod's node (pandas)."""
+        from ..._display import frame
+
+        rows = []
+        for kind in ("namespaces", "nodes", "pods", "pvs", "pvcs", "storage_classes"):
+            for obj in getattr(self, kind):
+                meta = obj.get("metadata") or {}
+                rows.append(
+                    {
+                        "kind": kind,
+                        "namespace": meta.get("namespace"),
+                        "name": meta.get("name"),
+                        "node": (obj.get("spec") or {}).get("nodeName") if kind == "pods" else None,
+                    }
+                )
+        return frame(rows, columns=["kind", "namespace", "name", "node"])
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
