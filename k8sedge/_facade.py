@@ -12,13 +12,17 @@ facades, checked by the tests) gives the async client its types.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
+import attrs
+
+from ._progress import bar, report
 from .pagination import check_page
 
-__all__ = ["AsyncRunner", "Facade", "Runner", "SyncRunner"]
+__all__ = ["AsyncRunner", "Facade", "Runner", "SyncRunner", "Task"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -34,6 +38,7 @@ class Runner(Protocol):
         args: tuple[Any, ...],
         then: Callable[[Any], Any] | None,
         heavy: bool = False,
+        task: Task | None = None,
     ) -> Any: ...
 
     def local(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any: ...
@@ -50,6 +55,33 @@ class Runner(Protocol):
         interval: float,
         what: str,
     ) -> Any: ...
+
+
+@attrs.frozen
+class Task:
+    """Long work to show a progress bar for: what, how many steps, and whether to show it
+    (``None``: when someone is watching; see ``_progress.enabled``)."""
+
+    description: str
+    total: int | None = None
+    progress: bool | None = None
+    unit: str = "it"
+
+
+@contextlib.contextmanager
+def _tracking(task: Task | None) -> Iterator[Callable[[], None]]:
+    """A bar for ``task`` (nothing without one); calling what it yields completes it."""
+    if task is None:
+        yield lambda: None
+        return
+    with bar(task.description, task.total, progress=task.progress, unit=task.unit) as shown:
+
+        def done() -> None:
+            left = (task.total or 0) - getattr(shown, "n", 0)
+            if left > 0:
+                shown.update(left)
+
+        yield done
 
 
 def _timed_out(what: str, timeout: float) -> Exception:
@@ -72,8 +104,11 @@ class SyncRunner:
         args: tuple[Any, ...],
         then: Callable[[Any], Any] | None,
         heavy: bool = False,
+        task: Task | None = None,
     ) -> Any:
-        result = getattr(self.service, name)(*args)
+        with _tracking(task) as done:
+            result = getattr(self.service, name)(*args)
+            done()
         return result if then is None else then(result)
 
     def local(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
@@ -105,6 +140,7 @@ class SyncRunner:
         deadline = time.monotonic() + timeout
         while True:
             current = fetch()
+            report()
             if done(current):
                 return current
             if time.monotonic() >= deadline:
@@ -139,9 +175,12 @@ class AsyncRunner:
         args: tuple[Any, ...],
         then: Callable[[Any], Any] | None,
         heavy: bool = False,
+        task: Task | None = None,
     ) -> Awaitable[Any]:
         async def run() -> Any:
-            result = await self._invoke(name, args)
+            with _tracking(task) as done:
+                result = await self._invoke(name, args)
+                done()
             if then is None:
                 return result
             return await asyncio.to_thread(then, result) if heavy else then(result)
@@ -184,6 +223,7 @@ class AsyncRunner:
         deadline = time.monotonic() + timeout
         while True:
             current = await fetch()
+            report()
             if done(current):
                 return current
             if time.monotonic() >= deadline:
@@ -214,6 +254,12 @@ class Facade:
         """Run ``method`` and convert its result (after the await, on the async client; in a
         worker thread if ``heavy``)."""
         result: T = self._runner.call(method.__name__, args, convert, heavy)
+        return result
+
+    def _tracked(self, task: Task, method: Callable[..., T], *args: Any) -> T:
+        """Run ``method`` under a progress bar (advanced by the memory cluster as it works,
+        completed when the answer comes)."""
+        result: T = self._runner.call(method.__name__, args, None, False, task)
         return result
 
     def _local(self, fn: Callable[..., T], *args: Any) -> T:

@@ -22,6 +22,7 @@ from typing import Any, Protocol, TypeVar
 
 from attrs import evolve
 
+from .._progress import report
 from ..clock import Clock, SystemClock
 from ..engine import NodeTable, Scheduler
 from ..errors import BadRequestError, NotFoundError
@@ -474,7 +475,9 @@ class Cluster:
                 config, warnings = lenient_config(resources.scheduler_config)
                 self.update_config(config)
             claim_uids: dict[str, str] = {}
+            total = resources.count()
             for plural, obj in import_plan(resources):
+                report(1, total)
                 name = obj["metadata"].get("name", "")
                 if plural == "pods":
                     self._admit(plural, obj)

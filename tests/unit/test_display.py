@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import k8sedge
 from k8sedge.testing import cluster
 
@@ -80,3 +82,43 @@ def test_a_comparison_as_a_table() -> None:
         comparison = client.simulator.compare({"default": {}})
         assert "pods per node" in comparison._repr_html_()
         assert list(comparison.to_pandas()["config"]) == ["default"]
+
+
+def _scenario() -> dict[str, object]:
+    return {
+        "nodes": [
+            {
+                "metadata": {"name": f"n{i}"},
+                "status": {"allocatable": {"cpu": "4", "memory": "8Gi", "pods": "110"}},
+            }
+            for i in range(3)
+        ],
+        "pods": [
+            {"metadata": {"name": f"p{i}"}, "spec": {"containers": [{"name": "c", "image": "x"}]}}
+            for i in range(7)
+        ],
+    }
+
+
+def test_long_work_shows_progress_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    with cluster() as (client, _):
+        client.simulator.import_(_scenario(), progress=True)
+        err = capsys.readouterr().err
+        assert "importing" in err and "10/10" in err
+        client.simulator.compare({"a": {}, "b": {}}, progress=True)
+        err = capsys.readouterr().err
+        assert "comparing" in err and "2/2" in err
+
+
+def test_progress_is_quiet_in_scripts(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("K8SEDGE_PROGRESS", raising=False)
+    with cluster() as (client, _):
+        client.simulator.import_(_scenario())  # stderr is not a terminal here
+        client.simulator.compare({"a": {}})
+    assert capsys.readouterr().err == ""
+    monkeypatch.setenv("K8SEDGE_PROGRESS", "1")
+    with cluster() as (client, _):
+        client.simulator.import_(_scenario())
+    assert "importing" in capsys.readouterr().err

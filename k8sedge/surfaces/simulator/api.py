@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from ..._facade import Facade, Runner
+from ..._facade import Facade, Runner, Task
 from ...errors import BadRequestError
 from ...kube.kinds import kind_info
 from .compare import Comparison, comparison_plan, run_comparison
@@ -113,13 +113,17 @@ class SimulatorAPI(Facade):
     def export(self) -> ResourcesForLoad:
         return self._call(S.export)
 
-    def import_(self, resources: ResourcesForLoad | Mapping[str, Any]) -> ImportResult:
+    def import_(
+        self, resources: ResourcesForLoad | Mapping[str, Any], *, progress: bool | None = None
+    ) -> ImportResult:
         """Load a ``ResourcesForLoad`` (model or JSON dict); bound pods stay bound and the
         rest are scheduled. An older exported configuration (v1beta2/v1beta3, with fields v1
-        dropped) is read leniently; the result lists what was dropped."""
+        dropped) is read leniently; the result lists what was dropped. A progress bar shows
+        while it runs when someone is watching (``progress`` decides otherwise)."""
         if not isinstance(resources, ResourcesForLoad):
             resources = ResourcesForLoad.from_dict(dict(resources))
-        return self._call(S.import_, resources)
+        task = Task("importing", resources.count(), progress, "objects")
+        return self._tracked(task, S.import_, resources)
 
     def watch(
         self,
@@ -154,13 +158,14 @@ class SimulatorAPI(Facade):
         *,
         reschedule: bool = True,
         seed: int = 0,
+        progress: bool | None = None,
     ) -> Comparison:
         """Schedule one scenario under each configuration (named, or ``config-<i>``) and
         compare placements, unschedulable pods and per-plugin scores. The scenario is
         ``resources``, or this simulator's current objects (its export); each configuration
         runs on a fresh in-process cluster, so the simulator itself is not changed."""
         plan = comparison_plan(configs)
-        run = partial(run_comparison, plan, reschedule=reschedule, seed=seed)
+        run = partial(run_comparison, plan, reschedule=reschedule, seed=seed, progress=progress)
         if resources is None:
             return self._then(run, S.export, heavy=True)
         if not isinstance(resources, ResourcesForLoad):

@@ -9,18 +9,18 @@ results cleared), so each configuration places the same pods from the same start
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from attrs import evolve, field, frozen
 
+from ..._progress import bar, silenced
 from ...errors import BadRequestError
 from .config import SchedulerConfiguration, config_from_dict, config_to_dict
 from .models import ANNOTATION_PREFIX, ResourcesForLoad
 
 __all__ = ["Comparison", "ConfigOutcome", "comparison_plan", "run_comparison"]
 
-Progress = Callable[[str], None]
 _SECONDARY = "k8sedge-scheduler"
 
 
@@ -144,32 +144,39 @@ def run_comparison(
     *,
     reschedule: bool = True,
     seed: int = 0,
-    progress: Progress | None = None,
+    progress: bool | None = None,
 ) -> Comparison:
-    """Run the scenario once per configuration, each on a fresh memory cluster."""
+    """Run the scenario once per configuration, each on a fresh memory cluster (a progress
+    bar per configuration when someone is watching)."""
     from ...memory import Cluster
 
     scenario = _rescheduled(resources) if reschedule else evolve(resources, scheduler_config=None)
     outcomes = {}
-    for name, config in plan:
-        if progress is not None:
-            progress(name)
-        cluster = Cluster(seed=seed)
-        cluster.update_config(config)
-        cluster.import_(scenario)
-        placements: dict[str, str | None] = {}
-        messages: dict[str, str] = {}
-        scores: dict[str, dict[str, dict[str, int]]] = {}
-        for pod in cluster.list("pods"):
-            key = f"{pod['metadata'].get('namespace', 'default')}/{pod['metadata']['name']}"
-            placements[key] = (pod.get("spec") or {}).get("nodeName") or None
-            result = cluster.queue.results.get(key)
-            if result is None:
-                continue
-            if result.selected_node is None and result.message:
-                messages[key] = result.message
-            scores[key] = result.final_score_result()
-        outcomes[name] = ConfigOutcome(
-            name=name, placements=placements, messages=messages, scores=scores
-        )
+    with bar("comparing", len(plan), progress=progress, unit="config") as shown:
+        for name, config in plan:
+            shown.set_postfix_str(name)
+            outcomes[name] = _outcome(name, Cluster(seed=seed), config, scenario)
+            shown.update(1)
     return Comparison(outcomes=outcomes)
+
+
+def _outcome(
+    name: str, cluster: Any, config: dict[str, Any], scenario: ResourcesForLoad
+) -> ConfigOutcome:
+    """One configuration's run of the scenario."""
+    cluster.update_config(config)
+    with silenced():
+        cluster.import_(scenario)
+    placements: dict[str, str | None] = {}
+    messages: dict[str, str] = {}
+    scores: dict[str, dict[str, dict[str, int]]] = {}
+    for pod in cluster.list("pods"):
+        key = f"{pod['metadata'].get('namespace', 'default')}/{pod['metadata']['name']}"
+        placements[key] = (pod.get("spec") or {}).get("nodeName") or None
+        result = cluster.queue.results.get(key)
+        if result is None:
+            continue
+        if result.selected_node is None and result.message:
+            messages[key] = result.message
+        scores[key] = result.final_score_result()
+    return ConfigOutcome(name=name, placements=placements, messages=messages, scores=scores)

@@ -234,6 +234,13 @@ class ResourcesForLoad:
         )
         return f"ResourcesForLoad({counts or 'empty'})"
 
+    def count(self) -> int:
+        """How many objects it holds."""
+        return sum(
+            len(getattr(self, n))
+            for n in ("pods", "nodes", "pvs", "pvcs", "storage_classes", "priority_classes")
+        ) + len(self.namespaces)
+
     def to_pandas(self) -> Any:
         """One row per object: kind, namespace, name, and a pod's node (pandas)."""
         from ..._display import frame
