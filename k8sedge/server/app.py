@@ -16,12 +16,13 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from .._wire import Dialect, Surface
 from ..errors import BadRequestError, InternalError, K8sEdgeError, NotFoundError
 from ..surfaces import all_surfaces
 from .auth import Authenticator
+from .docs import docs_routes
 from .heartbeat import HeartbeatFastPath
 from .http import direct_call, threadpool_call
 from .openapi import build_openapi
@@ -88,20 +89,21 @@ def create_app(
         return result, result.scope
 
     auth = Authenticator(opaque, validate)
-    routes: list[Route] = []
+    routes: list[BaseRoute] = []
     for surface in surfaces:
         routes += surface_routes(
             surface, backend.service(surface.name), auth, call, threadpool_call
         )
     # the routes nodes hit all the time are matched first (Starlette tries routes in order)
     hot = ("/api/v1/nodes/{node_id}/status", "/api/v1/metrics/nodes/{node_id}")
-    routes.sort(key=lambda r: r.path not in hot)
+    routes.sort(key=lambda r: getattr(r, "path", "") not in hot)
     openapi = build_openapi(surfaces)
 
     async def openapi_endpoint(request: Request) -> Response:
         return JSONResponse(openapi)
 
     routes.append(Route("/openapi.json", openapi_endpoint, methods=["GET"]))
+    routes += docs_routes()
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
