@@ -43,8 +43,8 @@ class _ClusterObjects:
         self, plural: str, namespace: str | None, labels: Mapping[str, str]
     ) -> list[dict[str, Any]]:
         wanted = labels.items()
-        return [
-            copy_object(obj)
+        return [  # the stored objects themselves: the pool only reads them, under the lock
+            obj
             for obj in self.cluster.store.items(plural, namespace)
             if all((obj["metadata"].get("labels") or {}).get(k) == v for k, v in wanted)
         ]

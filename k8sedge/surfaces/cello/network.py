@@ -11,6 +11,8 @@ mapped ports start at ``7050 + 100 * slot``, as the real server allocates them.
 
 from __future__ import annotations
 
+import functools
+
 from attrs import field, frozen
 
 from ...errors import BadRequestError
@@ -129,7 +131,8 @@ def _tag(network_type: str) -> str:
     }[network_type]
 
 
-def components(network_type: str, plugin: str, mode: str, size: int) -> list[Component]:
+@functools.cache
+def components(network_type: str, plugin: str, mode: str, size: int) -> tuple[Component, ...]:
     """The pods of a network, in a stable order (peers first)."""
     tag = _tag(network_type)
     if network_type == "fabric-0.6":
@@ -155,7 +158,7 @@ def components(network_type: str, plugin: str, mode: str, size: int) -> list[Com
             for i in range(size)
         ]
         ca = Component("membersrvc", "ca", f"hyperledger/fabric-membersrvc:{tag}", _CA_PORTS)
-        return [*peers, ca]
+        return (*peers, ca)
     per_org = max(1, size // 2)
     peers = [
         Component(
@@ -193,4 +196,4 @@ def components(network_type: str, plugin: str, mode: str, size: int) -> list[Com
                 "zookeeper", "zookeeper", f"hyperledger/fabric-zookeeper:{tag}", memory="256Mi"
             ),
         ]
-    return out
+    return tuple(out)

@@ -104,7 +104,7 @@ class ClusterRecord:
     rv: str = field(default="", metadata={"stored": False})
 
     @property
-    def components(self) -> list[Component]:
+    def components(self) -> tuple[Component, ...]:
         return components(self.network_type, self.consensus_plugin, self.consensus_mode, self.size)
 
     @property

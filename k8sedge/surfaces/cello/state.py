@@ -60,7 +60,8 @@ class Objects(Protocol):
 
     def select(
         self, plural: str, namespace: str | None, labels: Mapping[str, str]
-    ) -> list[dict[str, Any]]: ...
+    ) -> list[dict[str, Any]]:
+        """Objects with these labels (of ``namespace``, or all); the caller only reads them."""
 
     def create(self, plural: str, obj: dict[str, Any]) -> dict[str, Any]:
         """Create; an existing name is ``ConflictError``."""
