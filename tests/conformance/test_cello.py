@@ -104,6 +104,8 @@ def test_a_host_without_ready_nodes_is_inactive(
         ({"log_level": "LOUD"}, k8sedge.BadRequestError, "Invalid log_level"),
         ({"node_selector": {"bad key!": "x"}}, k8sedge.BadRequestError, "invalid label key"),
         ({"worker_api": ""}, k8sedge.BadRequestError, "worker_api"),
+        ({"worker_api": "tcp://[x"}, k8sedge.BadRequestError, "Invalid worker_api"),
+        ({"worker_api": "tcp://h:port"}, k8sedge.BadRequestError, "Invalid worker_api"),
     ],
 )
 def test_bad_hosts_are_refused(

@@ -206,7 +206,10 @@ def _date(epoch: float | None) -> Any:
 
 def host_ip(worker_api: str) -> str:
     """The address in a worker API (``tcp://192.168.7.62:2375`` → ``192.168.7.62``)."""
-    return urlsplit(worker_api if "://" in worker_api else f"tcp://{worker_api}").hostname or ""
+    try:
+        return urlsplit(worker_api if "://" in worker_api else f"tcp://{worker_api}").hostname or ""
+    except ValueError:  # a record written by hand
+        return ""
 
 
 def cluster_view(record: ClusterRecord, status: ClusterStatus, health: ClusterHealth) -> Cluster:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from ...errors import BadRequestError
 from .network import HOST_TYPES, LOG_LEVELS, LOG_TYPES
@@ -68,7 +69,17 @@ def host_fields(
         worker_api = worker_api.strip()
         if not worker_api:
             raise BadRequestError("worker_api must not be empty", {"worker_api": "required"})
-        out["worker_api"] = worker_api if "://" in worker_api else f"tcp://{worker_api}"
+        worker_api = worker_api if "://" in worker_api else f"tcp://{worker_api}"
+        try:
+            parts = urlsplit(worker_api)
+            valid = bool(parts.hostname) and (parts.port is None or parts.port > 0)
+        except ValueError:
+            valid = False
+        if not valid:
+            raise BadRequestError(
+                f"Invalid worker_api {worker_api!r}", {"worker_api": "e.g. tcp://10.0.0.1:2375"}
+            )
+        out["worker_api"] = worker_api
     if capacity is not None:
         if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 0:
             raise BadRequestError(
