@@ -5,7 +5,8 @@ A cluster's ``status`` and ``health`` are read from its pods, on the injectable 
 ``stopped`` when stopped; else ``running`` once every component has a pod placed on a node,
 ``creating`` before. ``health`` is ``""`` while stopped and until ``health_at`` (5 s after
 create or start, when the real server first checks it), then ``OK`` while every component
-has a pod on a ready node, ``FAIL`` otherwise (a node went offline, a pod cannot be placed).
+has a pod running on a ready node, ``FAIL`` otherwise (a node went offline, a pod cannot be
+placed or does not run).
 A host is ``active`` while at least one of its nodes is ready.
 """
 
@@ -179,14 +180,15 @@ def _live(
     now: float,
 ) -> Live:
     names = [c.name for c in record.components]
-    placed = {n: [p["spec"]["nodeName"] for p in pods.get(n, ()) if _node(p)] for n in names}
+    placed = {n: [_node(p) for p in pods.get(n, ()) if _node(p)] for n in names}
+    running = {n: [_node(p) for p in pods.get(n, ()) if _running(p)] for n in names}
     pending = any(not _node(p) for ps in pods.values() for p in ps)
     if record.phase == "stopped":
         return Live(record, ClusterStatus.STOPPED, ClusterHealth.UNKNOWN, deployments, pending)
     status = ClusterStatus.RUNNING if all(placed[n] for n in names) else ClusterStatus.CREATING
     if now < record.health_at:
         health = ClusterHealth.UNKNOWN
-    elif all(any(node in ready for node in placed[n]) for n in names):
+    elif all(any(node in ready for node in running[n]) for n in names):
         health = ClusterHealth.OK
     else:
         health = ClusterHealth.FAIL
@@ -195,6 +197,10 @@ def _live(
 
 def _node(pod: dict[str, Any]) -> str:
     return str((pod.get("spec") or {}).get("nodeName") or "")
+
+
+def _running(pod: dict[str, Any]) -> bool:
+    return bool(_node(pod)) and (pod.get("status") or {}).get("phase") == "Running"
 
 
 # -- views -----------------------------------------------------------------------------------
