@@ -465,3 +465,17 @@ def test_the_pool_is_kept_in_the_cluster(
     assert other.cello.clusters.list() == []
     again = k8sedge.Client(memory_backend)
     assert again.cello.clusters.get(applied.id) == Cluster.from_dict(applied.to_dict())
+
+
+def test_a_new_node_selector_moves_the_hosts_clusters(
+    any_client: k8sedge.Client, clock: ManualClock
+) -> None:
+    host = pool(any_client, clock, capacity=2)
+    nodes(any_client, 2, prefix="fresh", pool="new")
+    moved = any_client.cello.hosts.update(host.id, node_selector={"pool": "new"})
+    assert moved.node_selector == {"pool": "new"} and moved.status is HostStatus.ACTIVE
+    for cluster_id in moved.clusters:
+        placed = {p.node_name for p in cello_pods(any_client, cluster_id)}
+        assert placed and placed <= {"fresh-0", "fresh-1"}
+    clock.advance(5)
+    assert all(c.health is ClusterHealth.OK for c in any_client.cello.clusters.list())
