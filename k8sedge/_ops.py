@@ -10,7 +10,9 @@ and async) are all derived from those records, and every backend implements the 
 Special cases are hooks on an op, not code elsewhere: ``codecs`` (a body that is not a
 model, e.g. one metrics sample or a batch), ``render`` (a success body other than the
 result, e.g. the heartbeat's short answer), ``client_query`` (what the SDK always asks for),
-``stream`` (the list-watch), ``action`` (Cello's one path dispatched on ``action``).
+``stream`` (the list-watch), ``action`` (Cello's one path dispatched on ``action``),
+``other_methods`` (Cello answers GET and POST alike), the ``params`` source (every parameter
+of a request as one mapping: Cello's raw filters).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class Source(enum.StrEnum):
     BODY = "body"  # the whole JSON body
     FIELD = "field"  # one key of a JSON (or form) body
     ANY = "any"  # a body key or a query parameter (Cello reads both)
+    PARAMS = "params"  # every parameter as one mapping: the body's object, or a GET's query
 
 
 class _NonEmpty:
@@ -110,6 +113,7 @@ class Op:
     location: Callable[[Any, Mapping[str, str]], str] | None = None
     statuses: tuple[int, ...] = ()  # other documented answers (e.g. 409, 410)
     aliases: tuple[str, ...] = ()  # other paths the server answers (the real systems' spellings)
+    other_methods: tuple[str, ...] = ()  # other methods the server answers (Cello: GET and POST)
 
     @property
     def body_params(self) -> tuple[Param, ...]:
@@ -131,7 +135,7 @@ def op(method: str = "", path: str = "", **options: Any) -> Callable[[F], F]:
     """Declare the wire of a service method (see the module docstring for the options:
     ``status``, ``scope``, ``summary``, ``list_key``, ``fields``, ``wire``, ``codecs``,
     ``render``, ``client_query``, ``location``, ``stream``, ``action``, ``blocking``,
-    ``local``, ``statuses``, ``aliases``, ``sources``)."""
+    ``local``, ``statuses``, ``aliases``, ``other_methods``, ``sources``)."""
 
     def mark(fn: F) -> F:
         fn.__k8sedge_op__ = _Declaration(method, path, options)  # type: ignore[attr-defined]

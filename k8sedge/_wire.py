@@ -78,10 +78,15 @@ class Dialect:
             return RateLimitedError(message, details)
         return cls(message, details)
 
+    def query_params(self, request: Any) -> Mapping[str, str]:
+        """A request's query parameters (a dialect may read the real clients' misspellings)."""
+        params: Mapping[str, str] = request.query_params
+        return params
+
     def pick(self, by_action: Mapping[str, Op], request: Any, body: Any) -> Op:
         """The operation an ``action`` names (in the body, or the query)."""
         action = body.get("action") if isinstance(body, dict) else None
-        action = action or request.query_params.get("action")
+        action = action or self.query_params(request).get("action")
         chosen = by_action.get(action) if isinstance(action, str) else None
         if chosen is None:
             raise BadRequestError("Unknown action type", {"action": str(action)})

@@ -116,8 +116,11 @@ def _result_schema(op: Op, components: dict[str, Any]) -> dict[str, Any] | None:
     return schema_of(op.result, components)
 
 
-def _operation(surface: Surface, op: Op, components: dict[str, Any]) -> dict[str, Any]:
+def _operation(
+    surface: Surface, op: Op, components: dict[str, Any], method: str = ""
+) -> dict[str, Any]:
     dialect = surface.dialect
+    method = method or op.method
     operation: dict[str, Any] = {
         "operationId": f"{surface.name}.{op.name}",
         "tags": [surface.name],
@@ -144,6 +147,20 @@ def _operation(surface: Surface, op: Op, components: dict[str, Any]) -> dict[str
             if param.required:
                 entry["required"] = True
             parameters.append(entry)
+        elif param.source is Source.PARAMS:
+            mapping = {"type": "object", "additionalProperties": True}
+            if method == "GET":
+                parameters.append(
+                    {
+                        "name": param.key,
+                        "in": "query",
+                        "style": "form",
+                        "explode": True,
+                        "schema": mapping,
+                    }
+                )
+            else:
+                body_schema = mapping
         elif param.source is Source.BODY:
             if param.codec is not None:
                 body_schema = schema_of_name(param.codec.schema(), components)
@@ -153,7 +170,7 @@ def _operation(surface: Surface, op: Op, components: dict[str, Any]) -> dict[str
             body_properties[param.key] = schema_of(param.annotation, components)
             if param.required:
                 body_required.append(param.key)
-            if param.source is Source.ANY and op.method == "GET":
+            if param.source is Source.ANY and method == "GET":
                 parameters.append(
                     {
                         "name": param.key,
@@ -168,16 +185,16 @@ def _operation(surface: Surface, op: Op, components: dict[str, Any]) -> dict[str
         ]
     if parameters:
         operation["parameters"] = parameters
-    if body_properties and op.method != "GET":
+    if body_properties and method != "GET":
         schema: dict[str, Any] = {"type": "object", "properties": body_properties}
         if body_required:
             schema["required"] = body_required
         body_schema = schema if body_schema is None else {"allOf": [body_schema, schema]}
     if body_schema is not None:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": body_schema}},
-        }
+        content = {"application/json": {"schema": body_schema}}
+        if dialect.form_bodies:
+            content["application/x-www-form-urlencoded"] = {"schema": body_schema}
+        operation["requestBody"] = {"required": True, "content": content}
     result = dialect.envelope_schema(op, _result_schema(op, components))
     success: dict[str, Any] = {"description": _REASONS.get(op.status, "success")}
     if op.stream is not None:
@@ -228,10 +245,12 @@ def build_openapi(surfaces: Sequence[Surface], title: str = "k8sedge") -> dict[s
             if op.local:
                 continue
             for path in (op.path, *op.aliases):
-                method = op.method.lower()
-                if method in paths.get(path, {}):  # an action of a shared path
-                    continue
-                paths.setdefault(path, {})[method] = _operation(surface, op, components)
+                for method in (op.method, *op.other_methods):
+                    if method.lower() in paths.get(path, {}):  # an action of a shared path
+                        continue
+                    paths.setdefault(path, {})[method.lower()] = _operation(
+                        surface, op, components, method
+                    )
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": __version__},

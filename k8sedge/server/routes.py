@@ -79,7 +79,7 @@ def _body_object(body: Any) -> dict[str, Any]:
 def read_args(op: Op, dialect: Dialect, request: Request, body: Any) -> list[Any]:
     """The service method's arguments for this request."""
     args: list[Any] = []
-    query = request.query_params
+    query = dialect.query_params(request)
     for param in op.params:
         if param.source is Source.PATH:
             value: Any = request.path_params[param.name]
@@ -91,6 +91,11 @@ def read_args(op: Op, dialect: Dialect, request: Request, body: Any) -> list[Any
                 value = param.default
             else:
                 value = dialect.decode_query(raw, param.annotation, param.key)
+        elif param.source is Source.PARAMS:
+            if request.method == "GET":
+                value = dict(query)
+            else:
+                value = {} if body is None else _body_object(body)
         elif param.source is Source.BODY:
             if param.codec is not None:
                 value = param.codec.decode(_body_object(body))
@@ -187,10 +192,11 @@ def surface_routes(
         if op.local:
             continue
         for path in (op.path, *op.aliases):
-            grouped.setdefault((path, op.method), []).append(op)
-            if surface.dialect.trailing_slash:
-                other = path[:-1] if path.endswith("/") else path + "/"
-                grouped.setdefault((other, op.method), []).append(op)
+            for method in (op.method, *op.other_methods):
+                grouped.setdefault((path, method), []).append(op)
+                if surface.dialect.trailing_slash:
+                    other = path[:-1] if path.endswith("/") else path + "/"
+                    grouped.setdefault((other, method), []).append(op)
     return [
         Route(path, _endpoint(surface, ops, service, auth, call, blocking_call), methods=[method])
         for (path, method), ops in grouped.items()

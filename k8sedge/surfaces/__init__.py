@@ -21,6 +21,7 @@ REGISTRY: dict[str, str] = {
     "edge": "k8sedge.surfaces.edge:SURFACE",
     "simulator": "k8sedge.surfaces.simulator:SURFACE",
     "pool": "k8sedge.surfaces.pool:SURFACE",
+    "cello": "k8sedge.surfaces.cello:SURFACE",
 }
 
 

@@ -94,6 +94,12 @@ def prepare(surface: Surface, op: Op, args: tuple[Any, ...]) -> Request:
         value = values[param.name]
         if param.source is Source.PATH:
             path = path.replace("{" + param.name + "}", quote(str(value), safe=""))
+        elif param.source is Source.PARAMS:  # a mapping: the body, or a GET's query
+            mapping = dict(dialect.encode(value) or {})
+            if op.method == "GET":
+                params.update({k: _query_text(v) for k, v in mapping.items()})
+            else:
+                body = mapping
         elif param.source is Source.BODY:
             body = param.codec.encode(value) if param.codec else dialect.encode(value)
             if isinstance(body, dict) and not param.codec:
