@@ -11,7 +11,6 @@ facades, checked by the tests) gives the async client its types.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -92,6 +91,18 @@ def _timed_out(what: str, timeout: float) -> Exception:
     )
 
 
+def _to_thread(fn: Callable[..., T], *args: Any) -> Awaitable[T]:
+    import asyncio  # only async code needs it (and it is slow to import)
+
+    return asyncio.to_thread(fn, *args)
+
+
+async def _sleep(seconds: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
 class SyncRunner:
     """Calls the service directly (the memory and kubernetes backends, the http client)."""
 
@@ -162,7 +173,7 @@ class AsyncRunner:
         if self.mode == "native":
             return await method(*args)
         if self.mode == "thread" or self._long(name):
-            return await asyncio.to_thread(method, *args)
+            return await _to_thread(method, *args)
         return method(*args)
 
     def _long(self, name: str) -> bool:
@@ -183,12 +194,12 @@ class AsyncRunner:
                 done()
             if then is None:
                 return result
-            return await asyncio.to_thread(then, result) if heavy else then(result)
+            return await _to_thread(then, result) if heavy else then(result)
 
         return run()
 
     def local(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Awaitable[Any]:
-        return asyncio.to_thread(fn, *args)
+        return _to_thread(fn, *args)
 
     async def stream(self, name: str, args: tuple[Any, ...]) -> AsyncIterator[Any]:
         if self.mode == "native":
@@ -196,9 +207,9 @@ class AsyncRunner:
                 yield item
             return
         # a blocking iterator (it waits for events): each step in a worker thread
-        iterator = iter(await asyncio.to_thread(getattr(self.service, name), *args))
+        iterator = iter(await _to_thread(getattr(self.service, name), *args))
         done = object()
-        while (item := await asyncio.to_thread(next, iterator, done)) is not done:
+        while (item := await _to_thread(next, iterator, done)) is not done:
             yield item
 
     async def pages(self, name: str, args: tuple[Any, ...], limit: int) -> AsyncIterator[Any]:
@@ -228,7 +239,7 @@ class AsyncRunner:
                 return current
             if time.monotonic() >= deadline:
                 raise _timed_out(what, timeout)
-            await asyncio.sleep(interval)
+            await _sleep(interval)
 
 
 class Facade:
