@@ -80,8 +80,7 @@ class DataDir:
             holder = handle.read().strip() or "another process"
             handle.close()
             raise ConflictError(
-                f"the data directory {self.path} is in use by {holder}; one server per "
-                "directory",
+                f"the data directory {self.path} is in use by {holder}; one server per directory",
                 {"data_dir": str(self.path)},
             ) from None
         handle.seek(0)
@@ -326,7 +325,7 @@ class Journal:
             self._heartbeats.clear()
         self.db.execute("BEGIN")
         for table in ("objects", "nodes", "heartbeats", "records", "samples"):
-            self.db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            self.db.execute(f"DELETE FROM {table}")
         self.db.execute("COMMIT")
 
     def close(self) -> None:
