@@ -11,12 +11,17 @@ Special cases are hooks on an op, not code elsewhere: ``codecs`` (a body that is
 model, e.g. one metrics sample or a batch), ``render`` (a success body other than the
 result, e.g. the heartbeat's short answer), ``client_query`` (what the SDK always asks for),
 ``stream`` (the list-watch), ``action`` (Cello's one path dispatched on ``action``).
+
+An operation whose result is ``Binary`` answers raw bytes (a download) instead of JSON; an
+argument with ``sources={"x": "base_url"}`` is filled in by the server with its own URL
+(never sent by the client: links in an answer, such as a router root's).
 """
 
 from __future__ import annotations
 
 import enum
 import inspect
+import re
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -26,6 +31,7 @@ from attrs import field, frozen
 
 __all__ = [
     "NON_EMPTY",
+    "Binary",
     "Op",
     "Param",
     "Scope",
@@ -54,6 +60,7 @@ class Source(enum.StrEnum):
     BODY = "body"  # the whole JSON body
     FIELD = "field"  # one key of a JSON (or form) body
     ANY = "any"  # a body key or a query parameter (Cello reads both)
+    BASE_URL = "base_url"  # the server's own URL, filled in by the server (not sent)
 
 
 class _NonEmpty:
@@ -64,6 +71,16 @@ class _NonEmpty:
 
 
 NON_EMPTY = _NonEmpty()
+
+
+@frozen
+class Binary:
+    """A binary answer (a download): served as its bytes with ``media_type`` and, given a
+    ``filename``, ``Content-Disposition: attachment; filename=…``; read back the same way."""
+
+    content: bytes
+    media_type: str = "application/octet-stream"
+    filename: str | None = None
 
 
 @frozen
@@ -207,7 +224,8 @@ def _read(service: type) -> list[Op]:
 
 
 def _path_params(path: str) -> set[str]:
-    return {part[1:-1].split(":")[0] for part in path.split("/") if part.startswith("{")}
+    """Names of the path's parameters (``{name}``, also inside a segment: ``{name}.zip``)."""
+    return set(re.findall(r"\{([^}:]+)(?::[^}]*)?\}", path))
 
 
 def _is_model(annotation: Any) -> bool:
