@@ -7,6 +7,8 @@ from datetime import datetime
 from k8sedge.pagination import Page
 from k8sedge.surfaces.edge.api import EdgeAPI
 from k8sedge.surfaces.edge.models import AggregatedMetrics, DeployResult, Deployment, Health, IssuedToken, MetricsSample, Node, NodeMetrics, OperationResult, RecordResult, TokenValidation, Workload
+from k8sedge.surfaces.mlbench.api import MLBenchAPI
+from k8sedge.surfaces.mlbench.models import AllMetrics, KubePod, Metric, MetricPost, MetricValue, Run, RunState
 from k8sedge.surfaces.simulator.api import SimulatorAPI
 from k8sedge.surfaces.simulator.config import SchedulerConfiguration
 from k8sedge.surfaces.simulator.models import KubeObject, ResourcesForLoad, SchedulingResult, WatchEvent
@@ -15,10 +17,12 @@ from typing import Any
 class SyncSurfaces:
     edge: EdgeAPI
     simulator: SimulatorAPI
+    mlbench: MLBenchAPI
 
 class AsyncSurfaces:
     edge: AsyncEdgeAPI
     simulator: AsyncSimulatorAPI
+    mlbench: AsyncMLBenchAPI
 
 class AsyncEdgeAPI:
     """The edge orchestrator surface: ``nodes``, ``workloads``, ``metrics``, ``tokens``."""
@@ -93,3 +97,31 @@ class AsyncResourceAPI:
     async def delete(self, name: str, namespace: str | None = ...) -> KubeObject: ...
     async def get(self, name: str, namespace: str | None = ...) -> KubeObject: ...
     async def list(self, namespace: str | None = ..., *, results: bool = ...) -> list[KubeObject]: ...
+
+class AsyncMLBenchAPI:
+    """The MLBench dashboard surface: ``pods``, ``runs``, ``metrics``."""
+    pods: AsyncMLBenchPodsAPI
+    runs: AsyncMLBenchRunsAPI
+    metrics: AsyncMLBenchMetricsAPI
+    async def root(self) -> dict[str, str]: ...
+
+class AsyncMLBenchPodsAPI:
+    """The worker pods (pods labelled ``app=mlbench``, ``component=worker``)."""
+    async def list(self) -> list[KubePod]: ...
+
+class AsyncMLBenchRunsAPI:
+    """Benchmark runs: create, list, read, wait for, finish and delete."""
+    async def create(self, *, name: str, num_workers: int, num_cpus: float, max_bandwidth: int = ..., image: str = ..., backend: str = ..., gpu_enabled: bool = ..., light_target: bool = ..., duration: float = ..., placement_deadline: float = ...) -> Run: ...
+    async def delete(self, run_id: int | str) -> None: ...
+    async def finish(self, run_id: int | str, *, state: str | RunState = ...) -> Run: ...
+    async def get(self, run_id: int | str) -> Run: ...
+    async def list(self) -> list[Run]: ...
+    async def wait(self, run_id: int | str, *, state: str | RunState = ..., timeout: float = ..., interval: float = ...) -> Run: ...
+
+class AsyncMLBenchMetricsAPI:
+    """Pod and run metrics: record points, read series (averaged, filtered), archives."""
+    async def all(self) -> AllMetrics: ...
+    async def get(self, pod_name_or_run_id: str | int, *, since: datetime | str | None = ..., metric_type: str | None = ..., summarize: int | None = ..., metric_filter: str | None = ..., last_n: int | None = ...) -> dict[str, list[MetricValue]]: ...
+    async def record(self, *, name: str, value: str | float, run_id: int | None = ..., pod_name: str | None = ..., date: datetime | str | None = ..., metadata: str = ..., cumulative: bool = ...) -> Metric: ...
+    async def record_batch(self, points: Iterable[MetricPost | Mapping[str, Any]]) -> int: ...
+    async def zip(self, pod_name_or_run_id: str | int, *, since: datetime | str | None = ..., metric_type: str | None = ..., summarize: int | None = ..., metric_filter: str | None = ..., last_n: int | None = ...) -> bytes: ...

@@ -20,6 +20,7 @@ __all__ = ["REGISTRY", "all_surfaces", "get_surface"]
 REGISTRY: dict[str, str] = {
     "edge": "k8sedge.surfaces.edge:SURFACE",
     "simulator": "k8sedge.surfaces.simulator:SURFACE",
+    "mlbench": "k8sedge.surfaces.mlbench:SURFACE",
 }
 
 
