@@ -528,6 +528,9 @@ class SeriesStore:
         hi = series.size if until is None else int(np.searchsorted(dates, until, side="right"))
         hi = max(lo, hi)
         count = hi - lo
+        if last_n and not (summarize and count > summarize):
+            lo = max(lo, hi - last_n)  # only the points that are kept are copied
+            count = hi - lo
         if summarize and count > summarize:
             if not series.numeric[lo:hi].all():
                 bad = series.values[lo + int(np.argmin(series.numeric[lo:hi]))]

@@ -390,6 +390,47 @@ class MetricPost:
 def metric_post(data: Any, where: str = "") -> MetricPost:
     """Read one metric body (JSON or form), checking each field; ``where`` prefixes the
     field names in errors (``"metrics[3]."``)."""
+    if type(data) is dict:  # the common shape, checked inline (batches of a million points)
+        get = data.get
+        pod, run_id, name, value = get("pod_name"), get("run_id"), get("name"), get("value")
+        date, metadata, cumulative = get("date"), get("metadata", ""), get("cumulative", False)
+        owner = (pod is None and type(run_id) is int) or (type(pod) is str and pod.strip())
+        if (
+            owner
+            and type(name) is str
+            and 0 < len(name) <= MAX_METRIC_NAME
+            and not name.isspace()
+            and type(value) is str
+            and len(value) <= MAX_VALUE
+            and type(metadata) is str
+            and type(cumulative) is bool
+        ):
+            when: datetime | None = None
+            if type(date) is str:
+                try:
+                    when = datetime.fromisoformat(date)
+                except ValueError:
+                    when = None
+                if when is not None:
+                    zone = when.tzinfo
+                    if zone is None:
+                        when = when.replace(tzinfo=UTC)
+                    elif zone is not UTC:
+                        when = when.astimezone(UTC)
+            if date is None or when is not None:
+                return MetricPost(
+                    name=name,
+                    value=value,
+                    date=when,
+                    metadata=metadata,
+                    cumulative=cumulative,
+                    run_id=None if pod is not None else run_id,
+                    pod_name=pod,
+                )
+    return _metric_post(data, where)
+
+
+def _metric_post(data: Any, where: str) -> MetricPost:
     if not isinstance(data, Mapping):
         raise BadRequestError(
             f"{where or 'the metric'} must be an object", {where or "body": "not an object"}
