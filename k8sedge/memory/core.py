@@ -67,6 +67,7 @@ class Extension(Protocol):
     def clear(self) -> None:
         """Forget everything (``reset``)."""
 
+
 INITIAL_OBJECTS: list[tuple[str, dict[str, Any]]] = [
     *[
         ("namespaces", {"metadata": {"name": n}})
