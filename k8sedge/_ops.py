@@ -13,12 +13,17 @@ result, e.g. the heartbeat's short answer), ``client_query`` (what the SDK alway
 ``stream`` (the list-watch), ``action`` (Cello's one path dispatched on ``action``),
 ``other_methods`` (Cello answers GET and POST alike), the ``params`` source (every parameter
 of a request as one mapping: Cello's raw filters).
+
+An operation whose result is ``Binary`` answers raw bytes (a download) instead of JSON; an
+argument with ``sources={"x": "base_url"}`` is filled in by the server with its own URL
+(never sent by the client: links in an answer, such as a router root's).
 """
 
 from __future__ import annotations
 
 import enum
 import inspect
+import re
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -28,6 +33,7 @@ from attrs import field, frozen
 
 __all__ = [
     "NON_EMPTY",
+    "Binary",
     "Op",
     "Param",
     "Scope",
@@ -57,6 +63,7 @@ class Source(enum.StrEnum):
     FIELD = "field"  # one key of a JSON (or form) body
     ANY = "any"  # a body key or a query parameter (Cello reads both)
     PARAMS = "params"  # every parameter as one mapping: the body's object, or a GET's query
+    BASE_URL = "base_url"  # the server's own URL, filled in by the server (not sent)
 
 
 class _NonEmpty:
@@ -67,6 +74,16 @@ class _NonEmpty:
 
 
 NON_EMPTY = _NonEmpty()
+
+
+@frozen
+class Binary:
+    """A binary answer (a download): served as its bytes with ``media_type`` and, given a
+    ``filename``, ``Content-Disposition: attachment; filename=…``; read back the same way."""
+
+    content: bytes
+    media_type: str = "application/octet-stream"
+    filename: str | None = None
 
 
 @frozen
@@ -211,7 +228,8 @@ def _read(service: type) -> list[Op]:
 
 
 def _path_params(path: str) -> set[str]:
-    return {part[1:-1].split(":")[0] for part in path.split("/") if part.startswith("{")}
+    """Names of the path's parameters (``{name}``, also inside a segment: ``{name}.zip``)."""
+    return set(re.findall(r"\{([^}:]+)(?::[^}]*)?\}", path))
 
 
 def _is_model(annotation: Any) -> bool:

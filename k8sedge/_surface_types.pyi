@@ -9,6 +9,8 @@ from k8sedge.surfaces.cello.api import CelloAPI
 from k8sedge.surfaces.cello.models import Cluster, ClusterHealth, ClusterStatus, Host, HostStatus
 from k8sedge.surfaces.edge.api import EdgeAPI
 from k8sedge.surfaces.edge.models import AggregatedMetrics, DeployResult, Deployment, Health, IssuedToken, MetricsSample, Node, NodeMetrics, OperationResult, RecordResult, TokenValidation, Workload
+from k8sedge.surfaces.mlbench.api import MLBenchAPI
+from k8sedge.surfaces.mlbench.models import AllMetrics, KubePod, Metric, MetricPost, MetricValue, Run, RunState
 from k8sedge.surfaces.pool.api import PoolAPI
 from k8sedge.surfaces.pool.models import CPUInfo, Container, ContainerListItem, ContainerNIC, CoreState, DiskInfo, JobListItem, JobResult, MemInfo, NicInfo, OSInfo, PoolNode, Process, ProcessSpec
 from k8sedge.surfaces.simulator.api import SimulatorAPI
@@ -22,12 +24,14 @@ class SyncSurfaces:
     simulator: SimulatorAPI
     pool: PoolAPI
     cello: CelloAPI
+    mlbench: MLBenchAPI
 
 class AsyncSurfaces:
     edge: AsyncEdgeAPI
     simulator: AsyncSimulatorAPI
     pool: AsyncPoolAPI
     cello: AsyncCelloAPI
+    mlbench: AsyncMLBenchAPI
 
 class AsyncEdgeAPI:
     """The edge orchestrator surface: ``nodes``, ``workloads``, ``metrics``, ``tokens``."""
@@ -191,3 +195,31 @@ class AsyncHostsAPI:
     async def list(self, where: Mapping[str, Any] | None = ..., *, name: str | None = ..., worker_api: str | None = ..., type: str | None = ..., status: HostStatus | str | None = ..., autofill: bool | None = ..., schedulable: bool | None = ...) -> list[Host]: ...
     async def reset(self, host_id: str) -> Host: ...
     async def update(self, host_id: str, *, name: str | None = ..., worker_api: str | None = ..., capacity: int | None = ..., autofill: bool | None = ..., schedulable: bool | None = ..., log_level: str | None = ..., log_type: str | None = ..., log_server: str | None = ..., node_selector: Mapping[str, str] | None = ...) -> Host: ...
+
+class AsyncMLBenchAPI:
+    """The MLBench dashboard surface: ``pods``, ``runs``, ``metrics``."""
+    pods: AsyncMLBenchPodsAPI
+    runs: AsyncMLBenchRunsAPI
+    metrics: AsyncMLBenchMetricsAPI
+    async def root(self) -> dict[str, str]: ...
+
+class AsyncMLBenchPodsAPI:
+    """The worker pods (pods labelled ``app=mlbench``, ``component=worker``)."""
+    async def list(self) -> list[KubePod]: ...
+
+class AsyncMLBenchRunsAPI:
+    """Benchmark runs: create, list, read, wait for, finish and delete."""
+    async def create(self, *, name: str, num_workers: int, num_cpus: float, max_bandwidth: int = ..., image: str = ..., backend: str = ..., gpu_enabled: bool = ..., light_target: bool = ..., duration: float = ..., placement_deadline: float = ...) -> Run: ...
+    async def delete(self, run_id: int | str) -> None: ...
+    async def finish(self, run_id: int | str, *, state: str | RunState = ...) -> Run: ...
+    async def get(self, run_id: int | str) -> Run: ...
+    async def list(self) -> list[Run]: ...
+    async def wait(self, run_id: int | str, *, state: str | RunState = ..., timeout: float = ..., interval: float = ...) -> Run: ...
+
+class AsyncMLBenchMetricsAPI:
+    """Pod and run metrics: record points, read series (averaged, filtered), archives."""
+    async def all(self) -> AllMetrics: ...
+    async def get(self, pod_name_or_run_id: str | int, *, since: datetime | str | None = ..., metric_type: str | None = ..., summarize: int | None = ..., metric_filter: str | None = ..., last_n: int | None = ...) -> dict[str, list[MetricValue]]: ...
+    async def record(self, *, name: str, value: str | float, run_id: int | None = ..., pod_name: str | None = ..., date: datetime | str | None = ..., metadata: str = ..., cumulative: bool = ...) -> Metric: ...
+    async def record_batch(self, points: Iterable[MetricPost | Mapping[str, Any]]) -> int: ...
+    async def zip(self, pod_name_or_run_id: str | int, *, since: datetime | str | None = ..., metric_type: str | None = ..., summarize: int | None = ..., metric_filter: str | None = ..., last_n: int | None = ...) -> bytes: ...

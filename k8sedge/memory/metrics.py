@@ -8,6 +8,11 @@ its resolution, picks its window with two binary searches and downsamples with
 ``bincount``: a bucket's mean is Σsum / Σcount, and so is every cross-node aggregate
 (never a mean of means). Buckets are aligned to multiples of the resolution; empty
 buckets are omitted.
+
+Beside them, ``SeriesStore`` (``MetricsStore.series``) keeps named series of any metric, for
+lenses whose metrics are not the edge's fixed fields (MLBench's pod and run metrics): points
+of ``(date, value, cumulative, metadata)`` per owner and name, the value kept exactly as the
+string posted, with a numeric view (``float(value)``) for averaging.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import numpy.typing as npt
 
 from ..errors import BadRequestError
 
-__all__ = ["FIELDS", "MAX_POINTS", "MetricsStore", "Window"]
+__all__ = ["FIELDS", "MAX_POINTS", "MetricsStore", "SeriesSlice", "SeriesStore", "Window"]
 
 FIELDS = (
     "cpu_usage",
@@ -223,6 +228,7 @@ class MetricsStore:
         self._node_ids: list[str] = []
         self._live = np.zeros(64, dtype=np.bool_)
         self.latest_containers: dict[str, list[dict[str, object]]] = {}
+        self.series = SeriesStore()
 
     # -- nodes -------------------------------------------------------------------------------
 
@@ -348,3 +354,214 @@ def _bucketed(
         means = total[filled] / count[filled]
         out[name] = list(zip(starts[filled].tolist(), means.tolist(), strict=True))
     return out
+
+
+# -- named series of any metric ----------------------------------------------------------------
+
+
+class SeriesSlice:
+    """Points read from one series, sorted by date: dates in microseconds since the epoch."""
+
+    __slots__ = ("cumulative", "dates", "metadata", "values")
+
+    def __init__(
+        self,
+        dates: npt.NDArray[np.int64],
+        values: list[str],
+        cumulative: npt.NDArray[np.bool_],
+        metadata: list[str],
+    ) -> None:
+        self.dates = dates
+        self.values = values
+        self.cumulative = cumulative
+        self.metadata = metadata
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+class _Series:
+    """One named series: columns for dates, numbers and flags; the posted strings in lists."""
+
+    __slots__ = (
+        "cumulative",
+        "dates",
+        "metadata",
+        "numbers",
+        "numeric",
+        "size",
+        "sorted",
+        "values",
+    )
+
+    def __init__(self, capacity: int = 64) -> None:
+        self.dates = np.zeros(capacity, dtype=np.int64)
+        self.numbers = np.zeros(capacity, dtype=np.float64)
+        self.numeric = np.zeros(capacity, dtype=np.bool_)
+        self.cumulative = np.zeros(capacity, dtype=np.bool_)
+        self.values: list[str] = []
+        self.metadata: list[str] = []
+        self.size = 0
+        self.sorted = True
+
+    def extend(
+        self,
+        dates: npt.NDArray[np.int64],
+        values: list[str],
+        cumulative: npt.NDArray[np.bool_],
+        metadata: list[str],
+    ) -> None:
+        k = len(dates)
+        numbers, numeric = _numbers(values)
+        needed = self.size + k
+        if needed > len(self.dates):
+            capacity = max(needed, 2 * len(self.dates))
+            for name in ("dates", "numbers", "numeric", "cumulative"):
+                setattr(self, name, np.resize(getattr(self, name), capacity))
+        i = self.size
+        if self.sorted and (
+            (i and dates[0] < self.dates[i - 1]) or (k > 1 and bool((np.diff(dates) < 0).any()))
+        ):
+            self.sorted = False
+        self.dates[i:needed] = dates
+        self.numbers[i:needed] = numbers
+        self.numeric[i:needed] = numeric
+        self.cumulative[i:needed] = cumulative
+        self.values.extend(values)
+        self.metadata.extend(metadata)
+        self.size = needed
+
+    def sort(self) -> None:
+        """Order the points by date (stable: equal dates keep their arrival order)."""
+        if self.sorted:
+            return
+        n = self.size
+        order = np.argsort(self.dates[:n], kind="stable")
+        for name in ("dates", "numbers", "numeric", "cumulative"):
+            column = getattr(self, name)
+            column[:n] = column[:n][order]
+        picks = order.tolist()
+        self.values = [self.values[j] for j in picks]
+        self.metadata = [self.metadata[j] for j in picks]
+        self.sorted = True
+
+
+def _numbers(values: list[str]) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """``float(value)`` for each value (NaN where it is not a number), and where it is one."""
+    try:
+        return np.array(values, dtype=np.float64), np.ones(len(values), dtype=np.bool_)
+    except (TypeError, ValueError):
+        numbers = np.full(len(values), np.nan, dtype=np.float64)
+        numeric = np.zeros(len(values), dtype=np.bool_)
+        for j, value in enumerate(values):
+            try:
+                numbers[j] = float(value)
+                numeric[j] = True
+            except (TypeError, ValueError):
+                pass
+        return numbers, numeric
+
+
+class SeriesStore:
+    """Named series of any metric, grouped by owner (e.g. ``"run:3"``, ``"pod:worker-0"``).
+
+    Values are strings kept exactly as posted; ``read(..., summarize=N)`` averages their
+    numeric view into at most ``N`` buckets of ``ceil(count / N)`` points (a trailing partial
+    bucket is dropped), summing each bucket from 0.0 in date order — the real MLBench
+    dashboard's arithmetic, so the averaged strings are the same.
+    """
+
+    def __init__(self) -> None:
+        self._owners: dict[str, dict[str, _Series]] = {}
+
+    def append(
+        self,
+        owner: str,
+        name: str,
+        dates: Sequence[int] | npt.NDArray[np.int64],
+        values: Sequence[str],
+        cumulative: Sequence[bool] | npt.NDArray[np.bool_],
+        metadata: Sequence[str],
+    ) -> None:
+        """Points of one series; ``dates`` in microseconds since the epoch."""
+        if not len(dates):
+            return
+        series = self._owners.setdefault(owner, {}).get(name)
+        if series is None:
+            series = self._owners[owner][name] = _Series()
+        series.extend(
+            np.asarray(dates, dtype=np.int64),
+            list(values),
+            np.asarray(cumulative, dtype=np.bool_),
+            list(metadata),
+        )
+
+    def owners(self) -> list[str]:
+        return list(self._owners)
+
+    def names(self, owner: str) -> list[str]:
+        """The owner's metric names, sorted."""
+        return sorted(self._owners.get(owner, ()))
+
+    def forget(self, owner: str) -> None:
+        self._owners.pop(owner, None)
+
+    def read(
+        self,
+        owner: str,
+        name: str,
+        *,
+        since: int | None = None,
+        until: int | None = None,
+        summarize: int | None = None,
+        last_n: int | None = None,
+    ) -> SeriesSlice:
+        """The points with ``since <= date <= until``, averaged into ``summarize`` buckets when
+        there are more points than that, then the last ``last_n``. A series whose values are
+        not all numbers cannot be averaged (``BadRequestError`` naming ``summarize``)."""
+        series = self._owners.get(owner, {}).get(name)
+        if series is None or series.size == 0:
+            return SeriesSlice(np.zeros(0, dtype=np.int64), [], np.zeros(0, dtype=np.bool_), [])
+        series.sort()
+        dates = series.dates[: series.size]
+        lo = 0 if since is None else int(np.searchsorted(dates, since, side="left"))
+        hi = series.size if until is None else int(np.searchsorted(dates, until, side="right"))
+        hi = max(lo, hi)
+        count = hi - lo
+        if last_n and not (summarize and count > summarize):
+            lo = max(lo, hi - last_n)  # only the points that are kept are copied
+            count = hi - lo
+        if summarize and count > summarize:
+            if not series.numeric[lo:hi].all():
+                bad = series.values[lo + int(np.argmin(series.numeric[lo:hi]))]
+                raise BadRequestError(
+                    f"summarize averages numbers, but metric {name!r} has the value {bad!r}",
+                    {"summarize": f"metric {name!r} has values that are not numbers"},
+                )
+            factor = -(-count // summarize)
+            k = count // factor
+            end = lo + k * factor
+            block = series.numbers[lo:end].reshape(k, factor)
+            sums = np.cumsum(block, axis=1)[:, -1] + 0.0  # sequential, as the real server adds
+            picks = slice(lo, end, factor)
+            out = SeriesSlice(
+                dates[picks].copy(),
+                [str(v) for v in (sums / factor).tolist()],
+                series.cumulative[picks].copy(),
+                series.metadata[picks],
+            )
+        else:
+            out = SeriesSlice(
+                dates[lo:hi].copy(),
+                series.values[lo:hi],
+                series.cumulative[lo:hi].copy(),
+                series.metadata[lo:hi],
+            )
+        if last_n and len(out) > last_n:
+            out = SeriesSlice(
+                out.dates[-last_n:],
+                out.values[-last_n:],
+                out.cumulative[-last_n:],
+                out.metadata[-last_n:],
+            )
+        return out

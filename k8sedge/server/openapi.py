@@ -15,7 +15,7 @@ from typing import Any, Union
 
 import attrs
 
-from .._ops import Op, Scope, Source
+from .._ops import Binary, Op, Scope, Source
 from .._version import __version__
 from .._wire import Surface
 from ..quantity import Quantity
@@ -132,6 +132,8 @@ def _operation(
     body_required: list[str] = []
     body_schema: dict[str, Any] | None = None
     for param in op.params:
+        if param.source is Source.BASE_URL:
+            continue  # filled in by the server
         if param.source is Source.PATH:
             parameters.append(
                 {"name": param.key, "in": "path", "required": True, "schema": {"type": "string"}}
@@ -202,6 +204,10 @@ def _operation(
             "text/event-stream": {"schema": {"type": "string"}},
             "application/json": {"schema": {"type": "string"}},
         }
+    elif op.result is Binary:
+        success["content"] = {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+        }
     elif result is not None:
         success["content"] = {"application/json": {"schema": result}}
     operation["responses"][str(op.status)] = success
@@ -224,8 +230,13 @@ def _operation(
     return operation
 
 
-def schema_of_name(name: str, components: dict[str, Any]) -> dict[str, Any]:
-    """A model named by a codec (the edge metrics body is one ``MetricsSample``)."""
+def schema_of_name(name: str | type | dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    """A codec's body schema: a JSON schema, a type, or the name of an edge model (the edge
+    metrics body is one ``MetricsSample``)."""
+    if isinstance(name, dict):
+        return name
+    if not isinstance(name, str):
+        return schema_of(name, components)
     from ..surfaces.edge import models
 
     return schema_of(getattr(models, name), components)

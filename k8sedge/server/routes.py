@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .._ops import Op, Scope, Source
+from .._ops import Binary, Op, Scope, Source
 from .._wire import Dialect, Surface
 from ..errors import BadRequestError, K8sEdgeError
 from .auth import Authenticator
@@ -39,6 +39,13 @@ def error_response(dialect: Dialect, exc: K8sEdgeError) -> Response:
 
 
 def success_response(dialect: Dialect, op: Op, result: Any, request: Request) -> Response:
+    if isinstance(result, Binary):  # a download: the bytes as they are
+        disposition = None
+        if result.filename:
+            disposition = {"Content-Disposition": f"attachment; filename={result.filename}"}
+        return Response(
+            result.content, status_code=op.status, media_type=result.media_type, headers=disposition
+        )
     payload = op.render(result, request.query_params) if op.render is not None else None
     if payload is None and op.result not in (None, type(None)):
         payload = dialect.encode_result(op, result)
@@ -83,6 +90,8 @@ def read_args(op: Op, dialect: Dialect, request: Request, body: Any) -> list[Any
     for param in op.params:
         if param.source is Source.PATH:
             value: Any = request.path_params[param.name]
+        elif param.source is Source.BASE_URL:
+            value = str(request.base_url).rstrip("/")
         elif param.source is Source.QUERY:
             raw = query.get(param.key)
             if raw is None or (raw == "" and not param.required):

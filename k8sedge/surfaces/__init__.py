@@ -22,6 +22,7 @@ REGISTRY: dict[str, str] = {
     "simulator": "k8sedge.surfaces.simulator:SURFACE",
     "pool": "k8sedge.surfaces.pool:SURFACE",
     "cello": "k8sedge.surfaces.cello:SURFACE",
+    "mlbench": "k8sedge.surfaces.mlbench:SURFACE",
 }
 
 

@@ -25,7 +25,7 @@ import orjson
 import tenacity
 from attrs import frozen
 
-from .._ops import Op, Source
+from .._ops import Binary, Op, Source
 from .._wire import Surface
 from ..errors import (
     InternalError,
@@ -100,6 +100,8 @@ def prepare(surface: Surface, op: Op, args: tuple[Any, ...]) -> Request:
                 params.update({k: _query_text(v) for k, v in mapping.items()})
             else:
                 body = mapping
+        elif param.source is Source.BASE_URL:
+            continue  # the server fills it in
         elif param.source is Source.BODY:
             body = param.codec.encode(value) if param.codec else dialect.encode(value)
             if isinstance(body, dict) and not param.codec:
@@ -133,6 +135,8 @@ def _json(response: httpx.Response) -> Any:
 
 def check(surface: Surface, op: Op, response: httpx.Response) -> Any:
     """The answer's JSON, or raise its error (``_Failure`` when it may be retried)."""
+    if op.result is Binary and response.is_success:
+        return _binary(response)
     body = _json(response)
     error = surface.dialect.read_error(response.status_code, body, response.text)
     if error is None and response.is_success:
@@ -157,9 +161,23 @@ def check(surface: Surface, op: Op, response: httpx.Response) -> Any:
     raise error
 
 
+def _binary(response: httpx.Response) -> Binary:
+    """A download: its bytes, media type and the file name of ``Content-Disposition``."""
+    disposition = response.headers.get("content-disposition", "")
+    filename = None
+    for part in disposition.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "filename" and value:
+            filename = value.strip().strip('"')
+    media_type = response.headers.get("content-type", "application/octet-stream")
+    return Binary(response.content, media_type.split(";")[0].strip(), filename)
+
+
 def finish(surface: Surface, op: Op, data: Any) -> Any:
     if op.result in (None, type(None)):
         return None
+    if op.result is Binary:
+        return data
     if data is None and attrs.has(op.result):  # an empty answer (the real servers' 200)
         try:
             return op.result()
