@@ -60,6 +60,9 @@ def open_backend(url: str | None, **options: Any) -> Backend:
     factory = getattr(module, factory_name)
     if scheme == "memory":
         options = {**_memory_options(parts.query), **options}
+        path = (parts.netloc + parts.path) if parts.netloc or parts.path else ""
+        if path and "data_dir" not in options:  # memory:///path/to/dir keeps its state there
+            options["data_dir"] = path
         backend: Backend = factory(**options)
     else:
         backend = factory(url, **options)

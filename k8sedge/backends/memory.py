@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from .._wire import load
@@ -17,7 +18,8 @@ class MemoryBackend:
     """The embedded backend: ``k8sedge.connect()`` or ``connect("memory://")``.
 
     Every surface is a view of one ``Cluster`` (``self.cluster``): one clock, one store, one
-    scheduler.
+    scheduler. With ``data_dir`` its state is kept in SQLite there and survives a restart
+    (``connect("memory:///path/to/dir")``).
     """
 
     blocking = False
@@ -32,6 +34,7 @@ class MemoryBackend:
         scheduler_config: SchedulerConfiguration | None = None,
         seed: int = 0,
         metrics_retention: float = 7 * 86400,
+        data_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         self.cluster = Cluster(
             clock=clock,
@@ -41,6 +44,7 @@ class MemoryBackend:
             scheduler_config=scheduler_config,
             seed=seed,
             metrics_retention=metrics_retention,
+            data_dir=data_dir,
         )
         self._services: dict[str, Any] = {}
 
@@ -52,4 +56,5 @@ class MemoryBackend:
         return view
 
     def close(self) -> None:
-        """Nothing to release: the cluster lives as long as this object."""
+        """Release the data directory, if any (the cluster lives as long as this object)."""
+        self.cluster.close()

@@ -55,6 +55,7 @@ class ObjectStore:
         }
         self.objects.update(collections_ or {})
         self.version = 0
+        self.journal: Any = None  # a memory.durable.Journal when the cluster has a data dir
         self.log: collections.deque[tuple[int, str, str, Logged]] = collections.deque(
             maxlen=log_size
         )
@@ -89,12 +90,24 @@ class ObjectStore:
 
     def _record(self, info: KindInfo, event: str, obj: dict[str, Any]) -> None:
         self.log.append((self.version, info.plural, event, obj))
+        journal = self.journal
+        if journal is not None:
+            journal.event(self.version, info.plural, event, obj)
+            if info.plural != "nodes":  # the node set keeps its own records
+                key = object_key(info, obj["metadata"]["name"], obj["metadata"].get("namespace"))
+                if event == DELETED:
+                    journal.drop(info.plural, key)
+                else:
+                    journal.put(info.plural, key, obj)
 
     def touch(self, plural: str, rendered: Logged, *, added: bool = False) -> int:
         """Record a change made outside ``create``/``update`` (a compactly kept object): a new
         version and a watch event whose object is rendered when read. Returns the version."""
         self.version += 1
-        self.log.append((self.version, plural, ADDED if added else MODIFIED, rendered))
+        event = ADDED if added else MODIFIED
+        self.log.append((self.version, plural, event, rendered))
+        if self.journal is not None:
+            self.journal.event(self.version, plural, event, rendered)
         return self.version
 
     def _stamp(self, obj: dict[str, Any]) -> None:

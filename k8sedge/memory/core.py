@@ -16,6 +16,7 @@ and every rollout step due at the clock's time. Nothing runs in the background, 
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, TypeVar
@@ -42,6 +43,7 @@ from ..surfaces.simulator.models import ANNOTATION_PREFIX, ResourcesForLoad
 from ..timeutil import to_datetime
 from .metrics import MetricsStore
 from .nodes import NodeSet
+from .persistence import CommitLock, Durability
 from .scheduling import SchedulingQueue, pod_key
 from .tokens import TokenService
 from .watch import watch_events
@@ -110,14 +112,15 @@ class Cluster:
         scheduler_config: SchedulerConfiguration | None = None,
         seed: int = 0,
         metrics_retention: float = 7 * 86400,
+        data_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         if grace_period <= 0:
             raise ValueError("grace_period must be positive")
         if rollout_interval < 0:
             raise ValueError("rollout_interval must not be negative")
         self.clock = clock or SystemClock()
-        self.lock = threading.RLock()
-        self.changed = threading.Condition(self.lock)
+        self.lock = CommitLock()
+        self.changed = threading.Condition(self.lock)  # type: ignore[arg-type]
         self.seed = seed
         self._ticking = False
         self.initial_config = with_defaults(scheduler_config or SchedulerConfiguration())
@@ -135,6 +138,18 @@ class Cluster:
         self.extensions: dict[str, Extension] = {}
         for kind, obj in INITIAL_OBJECTS:
             self.store.create(kind, copy_object(obj))
+        self.durability: Durability | None = None
+        if data_dir is not None:
+            self.durability = Durability(self, data_dir)
+            self.tokens.on_revoke = self.durability.revoked
+
+    def close(self) -> None:
+        """Write what is left and release the data directory (if any)."""
+        if self.durability is not None:
+            with self.lock:
+                self.durability.save()
+            self.durability.close()
+            self.durability = None
 
     def _wire_scheduler(self) -> None:
         state = self.scheduler.state
@@ -176,6 +191,8 @@ class Cluster:
             existing = self.extensions.get(name)
             if existing is None:
                 existing = self.extensions[name] = factory(self)
+                if self.durability is not None:
+                    self.durability.restore_extension(name, existing)
             return existing  # type: ignore[return-value]
 
     def _tell_nodes(self, event: str, name: str) -> None:
@@ -212,6 +229,8 @@ class Cluster:
                 if outer:
                     self.queue.run()
                     self.liveness_seen()
+                    if self.durability is not None:
+                        self.durability.save()
             finally:
                 if outer:
                     self._ticking = False
@@ -234,6 +253,8 @@ class Cluster:
             )
             self.scheduler.configure(candidate)  # raises before anything changes if invalid
             self.queue.requeue_unschedulable()
+            if self.durability is not None:
+                self.durability.config_changed()
 
     def reset(self) -> None:
         """Every object of every lens goes (nodes, pods, workloads, volumes, classes, other
@@ -256,6 +277,8 @@ class Cluster:
             self._wire_scheduler()
             for kind, obj in INITIAL_OBJECTS:
                 self.store.create(kind, copy_object(obj))
+            if self.durability is not None:
+                self.durability.cleared()
 
     # -- objects (the Kubernetes lens) -------------------------------------------------------
 

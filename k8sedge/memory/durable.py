@@ -31,16 +31,17 @@ __all__ = ["FORMAT", "HEARTBEAT_FLUSH", "DataDir", "Journal", "Snapshot"]
 FORMAT = 1  # the layout this code writes; see _MIGRATIONS for older ones
 HEARTBEAT_FLUSH = 1.0  # seconds: the most a heartbeat's time is written behind
 EVENTS_KEPT = 20_000  # watch events kept on disk (a watch from before them is 410 Expired)
+BLOB_KINDS = frozenset({"extension"})  # records kept as bytes (an extension's pickled state)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS objects (
-    kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (kind, key)
-) WITHOUT ROWID;
+    kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, UNIQUE (kind, key)
+);
 CREATE TABLE IF NOT EXISTS events (
     rv INTEGER PRIMARY KEY, kind TEXT NOT NULL, type TEXT NOT NULL, value BLOB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS nodes (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nodes (name TEXT NOT NULL UNIQUE, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS heartbeats (name TEXT PRIMARY KEY, at REAL NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS records (
     kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (kind, key)
@@ -49,6 +50,11 @@ CREATE TABLE IF NOT EXISTS revocations (jti TEXT PRIMARY KEY, until REAL NOT NUL
     WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS samples (node TEXT NOT NULL, ts REAL NOT NULL, value BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS samples_by_node ON samples (node);
+CREATE TABLE IF NOT EXISTS series (
+    owner TEXT NOT NULL, name TEXT NOT NULL, date INTEGER NOT NULL, value TEXT NOT NULL,
+    cumulative INTEGER NOT NULL, metadata TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS series_by_owner ON series (owner);
 """
 
 # format -> the statements that bring a directory of that format to the next one
@@ -65,10 +71,14 @@ class DataDir:
         self.db = sqlite3.connect(
             self.path / "k8sedge.db", isolation_level=None, check_same_thread=False
         )
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(_SCHEMA)
-        self.created = self._check_format()
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(_SCHEMA)
+            self.created = self._check_format()
+        except BaseException:
+            self.close()
+            raise
 
     def _lock(self) -> Any:
         lock_path = self.path / "lock"
@@ -126,11 +136,15 @@ class Snapshot:
             (kind, orjson.loads(value))
             for kind, value in db.execute("SELECT kind, value FROM objects ORDER BY rowid")
         ]
-        self.nodes = [orjson.loads(v) for (v,) in db.execute("SELECT value FROM nodes")]
+        self.nodes = [
+            orjson.loads(v) for (v,) in db.execute("SELECT value FROM nodes ORDER BY rowid")
+        ]
         self.heartbeats = dict(db.execute("SELECT name, at FROM heartbeats"))
         self.records: dict[str, dict[str, Any]] = {}
         for kind, key, value in db.execute("SELECT kind, key, value FROM records"):
-            self.records.setdefault(kind, {})[key] = orjson.loads(value)
+            self.records.setdefault(kind, {})[key] = (
+                bytes(value) if kind in BLOB_KINDS else orjson.loads(value)
+            )
         self.revocations = dict(db.execute("SELECT jti, until FROM revocations"))
         self.events = [
             (rv, kind, kind_type, orjson.loads(value))
@@ -153,6 +167,21 @@ class Snapshot:
             values = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float64)
             yield node, ts, values.reshape(len(rows), -1).T.copy()
 
+    def series(self) -> Iterator[tuple[str, str, list[int], list[str], list[bool], list[str]]]:
+        """Each named series: (owner, name, dates, values, cumulative, metadata)."""
+        rows = self._db.execute(
+            "SELECT owner, name, date, value, cumulative, metadata FROM series ORDER BY rowid"
+        )
+        grouped: dict[tuple[str, str], tuple[list[Any], ...]] = {}
+        for owner, name, date, value, cumulative, metadata in rows:
+            lists = grouped.setdefault((owner, name), ([], [], [], []))
+            lists[0].append(date)
+            lists[1].append(value)
+            lists[2].append(bool(cumulative))
+            lists[3].append(metadata)
+        for (owner, name), (dates, values, cumulative, metadata) in grouped.items():
+            yield owner, name, dates, values, cumulative, metadata
+
     def meta_json(self, key: str) -> Any:
         value = self.meta.get(key)
         return None if value is None else orjson.loads(value)
@@ -170,6 +199,8 @@ class Journal:
         self._records: dict[tuple[str, str], Any] = {}
         self._revocations: list[tuple[str, float]] = []
         self._samples: list[tuple[str, float, bytes]] = []
+        self._series: list[tuple[str, str, int, str, int, str]] = []
+        self._forgotten: list[tuple[str, str]] = []  # (table, owner) whose rows go
         self._meta: dict[str, bytes] = {}
         self._heartbeats: dict[str, float] = {}
         self._beat_lock = threading.Lock()
@@ -206,6 +237,23 @@ class Journal:
             (node, float(t), row.tobytes()) for t, row in zip(ts, rows, strict=True)
         )
 
+    def series(
+        self, owner: str, name: str, dates: Any, values: Any, cumulative: Any, metadata: Any
+    ) -> None:
+        """Points of a named series (MLBench metrics)."""
+        self._series.extend(
+            (owner, name, int(d), str(v), int(bool(c)), str(m))
+            for d, v, c, m in zip(dates, values, cumulative, metadata, strict=True)
+        )
+
+    def forget_series(self, owner: str) -> None:
+        self._series = [row for row in self._series if row[0] != owner]
+        self._forgotten.append(("series", owner))
+
+    def forget_samples(self, node: str) -> None:
+        self._samples = [row for row in self._samples if row[0] != node]
+        self._forgotten.append(("samples", node))
+
     def meta(self, key: str, value: Any) -> None:
         self._meta[key] = orjson.dumps(value)
 
@@ -223,6 +271,8 @@ class Journal:
             or self._records
             or self._revocations
             or self._samples
+            or self._series
+            or self._forgotten
             or self._meta
         )
 
@@ -238,6 +288,8 @@ class Journal:
         records, self._records = self._records, {}
         revocations, self._revocations = self._revocations, []
         samples, self._samples = self._samples, []
+        series, self._series = self._series, []
+        forgotten, self._forgotten = self._forgotten, []
         meta, self._meta = self._meta, {}
         db = self.db
         db.execute("BEGIN")
@@ -246,8 +298,9 @@ class Journal:
                 if obj is None:
                     db.execute("DELETE FROM objects WHERE kind = ? AND key = ?", (kind, key))
                 else:
-                    db.execute(
-                        "INSERT OR REPLACE INTO objects VALUES (?, ?, ?)",
+                    db.execute(  # an upsert keeps the row, so objects keep their order
+                        "INSERT INTO objects VALUES (?, ?, ?) ON CONFLICT (kind, key) "
+                        "DO UPDATE SET value = excluded.value",
                         (kind, key, orjson.dumps(obj)),
                     )
             if events:
@@ -268,7 +321,9 @@ class Journal:
                     db.execute("DELETE FROM heartbeats WHERE name = ?", (name,))
                 else:
                     db.execute(
-                        "INSERT OR REPLACE INTO nodes VALUES (?, ?)", (name, orjson.dumps(state()))
+                        "INSERT INTO nodes VALUES (?, ?) ON CONFLICT (name) "
+                        "DO UPDATE SET value = excluded.value",
+                        (name, orjson.dumps(state())),
                     )
             for (kind, key), value in records.items():
                 if value is None:
@@ -276,12 +331,17 @@ class Journal:
                 else:
                     db.execute(
                         "INSERT OR REPLACE INTO records VALUES (?, ?, ?)",
-                        (kind, key, orjson.dumps(value)),
+                        (kind, key, value if isinstance(value, bytes) else orjson.dumps(value)),
                     )
             if revocations:
                 db.executemany("INSERT OR REPLACE INTO revocations VALUES (?, ?)", revocations)
+            for table, owner in forgotten:
+                column = "owner" if table == "series" else "node"
+                db.execute(f"DELETE FROM {table} WHERE {column} = ?", (owner,))
             if samples:
                 db.executemany("INSERT INTO samples VALUES (?, ?, ?)", samples)
+            if series:
+                db.executemany("INSERT INTO series VALUES (?, ?, ?, ?, ?, ?)", series)
             for key, value in meta.items():
                 db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
             db.execute("COMMIT")
@@ -311,9 +371,6 @@ class Journal:
         self._flusher = threading.Thread(target=run, name="k8sedge-heartbeats", daemon=True)
         self._flusher.start()
 
-    def forget_samples(self, node: str) -> None:
-        self.db.execute("DELETE FROM samples WHERE node = ?", (node,))
-
     def clear(self) -> None:
         """Everything but the format and the token key goes (``reset``)."""
         self._objects.clear()
@@ -321,10 +378,12 @@ class Journal:
         self._nodes.clear()
         self._records.clear()
         self._samples.clear()
+        self._series.clear()
+        self._forgotten.clear()
         with self._beat_lock:
             self._heartbeats.clear()
         self.db.execute("BEGIN")
-        for table in ("objects", "nodes", "heartbeats", "records", "samples"):
+        for table in ("objects", "nodes", "heartbeats", "records", "samples", "series"):
             self.db.execute(f"DELETE FROM {table}")
         self.db.execute("COMMIT")
 

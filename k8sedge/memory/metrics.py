@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -214,6 +215,7 @@ class MetricsStore:
 
     def __init__(self, retention: float = 7 * 86400) -> None:
         self.retention = retention
+        self.journal: Any = None  # a memory.durable.Journal when the cluster has a data dir
         self.clear()
 
     def clear(self) -> None:
@@ -229,6 +231,7 @@ class MetricsStore:
         self._live = np.zeros(64, dtype=np.bool_)
         self.latest_containers: dict[str, list[dict[str, object]]] = {}
         self.series = SeriesStore()
+        self.series.journal = self.journal
 
     # -- nodes -------------------------------------------------------------------------------
 
@@ -249,11 +252,15 @@ class MetricsStore:
         if idx is not None:
             self._live[idx] = False
         self.latest_containers.pop(node_id, None)
+        if self.journal is not None:
+            self.journal.forget_samples(node_id)
 
     # -- ingest ------------------------------------------------------------------------------
 
     def append(self, node_id: str, ts: float, values: Sequence[float], now: float) -> None:
         """One sample; ``values`` in ``FIELDS`` order, NaN for missing fields."""
+        if self.journal is not None:
+            self.journal.samples(node_id, [ts], [values])
         node = self.index_of(node_id)
         raw = np.array(values, dtype=np.float64)
         present = ~np.isnan(raw)
@@ -265,6 +272,8 @@ class MetricsStore:
         """Samples of one node: ``values`` has shape ``(len(FIELDS), len(ts))``."""
         if len(ts) == 0:
             return
+        if self.journal is not None:
+            self.journal.samples(node_id, ts, np.asarray(values).T)
         node = self.index_of(node_id)
         if len(ts) > 1 and bool((np.diff(ts) < 0).any()):
             order = np.argsort(ts, kind="stable")
@@ -473,6 +482,7 @@ class SeriesStore:
 
     def __init__(self) -> None:
         self._owners: dict[str, dict[str, _Series]] = {}
+        self.journal: Any = None  # a memory.durable.Journal when the cluster has a data dir
 
     def append(
         self,
@@ -486,6 +496,8 @@ class SeriesStore:
         """Points of one series; ``dates`` in microseconds since the epoch."""
         if not len(dates):
             return
+        if self.journal is not None:
+            self.journal.series(owner, name, dates, values, cumulative, metadata)
         series = self._owners.setdefault(owner, {}).get(name)
         if series is None:
             series = self._owners[owner][name] = _Series()
@@ -505,6 +517,8 @@ class SeriesStore:
 
     def forget(self, owner: str) -> None:
         self._owners.pop(owner, None)
+        if self.journal is not None:
+            self.journal.forget_series(owner)
 
     def read(
         self,

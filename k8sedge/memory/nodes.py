@@ -137,6 +137,7 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
         self.table = table
         self.grace_period = grace_period
         self.store: ObjectStore | None = None  # set when the store adopts this collection
+        self.journal: Any = None  # a memory.durable.Journal when the cluster has a data dir
         self.by_id: dict[str, NodeRecord] = {}
         self.by_name: dict[str, NodeRecord] = {}
         self._order: list[str] = []  # names in creation order, for stable pages
@@ -227,9 +228,7 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
             return MAINTENANCE
         if not record.monitored:
             return record.reported
-        last_seen = (
-            record.last_heartbeat if record.last_heartbeat is not None else record.registered_at
-        )
+        last_seen = float(self._last_seen[record.row])  # the last heartbeat (or registration)
         if record.reported == OFFLINE or now - last_seen > self.grace_period:
             return OFFLINE
         return record.reported
@@ -282,6 +281,8 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
         record.last_heartbeat = now
         row = record.row
         self._last_seen[row] = now
+        if self.journal is not None:
+            self.journal.heartbeat(record.name, now)
         if not record.monitored:
             record.monitored = True
             self._monitored[row] = True
@@ -356,6 +357,11 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
         """A change of what the Node document shows: a new version and a watch event."""
         if self.store is not None:
             record.rv = self.store.touch("nodes", _Rendered(self, record))
+        self._journaled(record)
+
+    def _journaled(self, record: NodeRecord) -> None:
+        if self.journal is not None:
+            self.journal.node(record.name, lambda: self.state_of(record))
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -475,6 +481,7 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
         if record.reported == MAINTENANCE:
             self.table.unschedulable[row] = True
         record.rv = int(node["metadata"].get("resourceVersion") or 0)
+        self._journaled(record)
         return record
 
     def _add(self, record: NodeRecord) -> None:
@@ -482,8 +489,11 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
         self.by_id[record.id] = record
         self.by_name[record.name] = record
         self._order.append(record.name)
+        self._journaled(record)
 
     def _forget(self, record: NodeRecord) -> None:
+        if self.journal is not None:
+            self.journal.node(record.name, None)
         self.by_id.pop(record.id, None)
         del self.by_name[record.name]
         self._offline[record.row] = False
@@ -509,6 +519,83 @@ class NodeSet(MutableMapping[str, dict[str, Any]]):
         by_name = self.by_name
         for name in self.ordered_names():
             yield by_name[name]
+
+    # -- durability --------------------------------------------------------------------------
+
+    def state_of(self, record: NodeRecord) -> dict[str, Any]:
+        """A record as the data directory keeps it."""
+        row = record.row
+        return {
+            "id": record.id,
+            "name": record.name,
+            "address": record.address,
+            "capabilities": record.capabilities,
+            "resources": {k: str(v) for k, v in record.resources.items()},
+            "labels": record.labels,
+            "usage": {k: str(v) for k, v in record.usage.items()},
+            "registered_at": record.registered_at,
+            "last_heartbeat": record.last_heartbeat,
+            "reported": record.reported,
+            "monitored": record.monitored,
+            "raw": record.raw,
+            "rv": record.rv,
+            "changed_at": record.changed_at,
+            "offline": bool(self._offline[row]),
+            "held": bool(self._held[row]),
+        }
+
+    def restore(self, state: dict[str, Any], heartbeat: float | None, now: float) -> None:
+        """Bring back a record kept by the data directory. Liveness starts from the stored
+        values plus a grace period: a node that was up gets ``grace_period`` from ``now`` to
+        heartbeat again (a restart does not flip every node offline); one that was offline
+        stays offline until it heartbeats."""
+        if state["raw"] is not None:
+            record = self.absorb(state["raw"])
+        else:
+            record = self.register(
+                name=state["name"],
+                address=state["address"],
+                capabilities=list(state["capabilities"]),
+                resources={k: Quantity.parse(v) for k, v in state["resources"].items()},
+                labels=dict(state["labels"]),
+                now=state["registered_at"],
+            )
+            self.by_id.pop(record.id)
+            record.id = state["id"]
+            self.by_id[record.id] = record
+            self.table.set_labels(
+                record.row, {**self.table.labels[record.row], ID_LABEL: record.id}
+            )
+        record.usage = {k: Quantity.parse(v) for k, v in state["usage"].items()}
+        record.registered_at = state["registered_at"]
+        record.last_heartbeat = heartbeat if heartbeat is not None else state["last_heartbeat"]
+        record.reported = state["reported"]
+        record.monitored = state["monitored"]
+        record.rv = state["rv"]
+        record.changed_at = state["changed_at"]
+        row = record.row
+        self._monitored[row] = record.monitored
+        self.table.unschedulable[row] = record.reported == MAINTENANCE or bool(
+            record.raw is not None and (record.raw.get("spec") or {}).get("unschedulable")
+        )
+        if state["offline"] or state["held"]:
+            self._last_seen[row] = (
+                -np.inf
+                if record.reported == OFFLINE
+                else (record.last_heartbeat or record.registered_at)
+            )
+            self._held[row] = state["held"]
+            self._offline[row] = False
+            self._set_offline_quietly(record)
+        else:
+            self._last_seen[row] = now
+
+    def _set_offline_quietly(self, record: NodeRecord) -> None:
+        """Offline as restored: tainted, no new version."""
+        row = record.row
+        self._offline[row] = True
+        taints = [t for t in self.table.taints[row] if t != UNREACHABLE]
+        self.table.set_taints(row, [*taints, UNREACHABLE])
 
 
 class _Rendered:

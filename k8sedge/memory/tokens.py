@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -41,6 +42,7 @@ class TokenService:
             raise ValueError("the token secret must be at least 32 bytes (RFC 7518 §3.2)")
         self.secret = secret or secrets.token_bytes(32)
         self._revoked: dict[str, float] = {}
+        self.on_revoke: Callable[[str, float], None] | None = None  # a data directory's hook
         self._verified: dict[str, Claims] = {}  # signature-checked tokens, by token string
 
     def issue(self, subject: str, expiration: str, scope: str = "node") -> tuple[str, float]:
@@ -111,8 +113,16 @@ class TokenService:
         if claims is None:
             raise BadRequestError(f"cannot revoke: {reason}", {"token": str(reason)})
         self._prune()
-        self._revoked[str(claims["jti"])] = float(claims["exp"]) + LEEWAY
+        jti, until = str(claims["jti"]), float(claims["exp"]) + LEEWAY
+        self._revoked[jti] = until
+        if self.on_revoke is not None:
+            self.on_revoke(jti, until)
         return claims
+
+    def restore_revocations(self, revoked: dict[str, float]) -> None:
+        """Revocations kept by a data directory (the expired ones are dropped)."""
+        self._revoked.update(revoked)
+        self._prune()
 
     def _prune(self) -> None:
         now = self.clock.now()

@@ -148,8 +148,11 @@ class WorkloadController:
         self._active: set[str] = set()
         self._dirty: set[str] = set()
         self._removing: set[tuple[str, str]] = set()  # pods this controller deletes itself
+        self.touched = False  # something changed since the data directory last saw it
+        self._saved: dict[str, bytes] = {}  # what the data directory holds, per workload
 
     def clear(self) -> None:
+        self.touched = True
         self.by_id.clear()
         self.by_key.clear()
         self.deployments.clear()
@@ -225,6 +228,7 @@ class WorkloadController:
     # -- commands ----------------------------------------------------------------------------
 
     def create(self, spec: WorkloadSpec, now: float) -> WorkloadRecord:
+        self.touched = True
         key = (spec.namespace, spec.name)
         if key in self.by_key:
             raise ConflictError(
@@ -261,6 +265,7 @@ class WorkloadController:
                 raise BadRequestError("replicas: must not be negative", {"replicas": "negative"})
             workload.replicas = replicas
         workload.updated_at = now
+        self.touched = True
         if new_revision:
             workload.revision += 1
             self._refresh_template(workload)
@@ -268,6 +273,7 @@ class WorkloadController:
             self._start(workload, workload.strategy, "update", now)
 
     def delete(self, workload: WorkloadRecord) -> None:
+        self.touched = True
         for pod in list(workload.pods):
             self._remove(workload, pod)
         del self.by_id[workload.id]
@@ -293,6 +299,7 @@ class WorkloadController:
 
     def node_removed(self, node: NodeRecord) -> None:
         """A deleted node is no longer a target (its pods are deleted by the cluster)."""
+        self.touched = True
         for workload in self.by_id.values():
             if workload.target_nodes and node.id in workload.target_nodes:
                 workload.target_nodes = [i for i in workload.target_nodes if i != node.id]
@@ -300,6 +307,7 @@ class WorkloadController:
 
     def pod_deleted(self, pod: dict[str, Any]) -> None:
         """A replica went away without this controller asking: it is replaced on reconcile."""
+        self.touched = True
         meta = pod.get("metadata") or {}
         key = (str(meta.get("namespace")), str(meta.get("name")))
         if key in self._removing:
@@ -367,6 +375,7 @@ class WorkloadController:
             previous.status = DeploymentStatus.SUPERSEDED
             previous.finished_at = now
             self._active.discard(previous.id)
+        self.touched = True
         deployment = DeploymentRecord(workload, strategy, kind, now)
         self.deployments[deployment.id] = deployment
         workload.deployment_id = deployment.id
@@ -380,6 +389,7 @@ class WorkloadController:
         return deployment
 
     def _remove(self, workload: WorkloadRecord, pod: PodRecord) -> None:
+        self.touched = True
         workload.pods.remove(pod)
         key = (workload.namespace, pod.name)
         self._removing.add(key)
@@ -390,6 +400,7 @@ class WorkloadController:
             self._removing.discard(key)
 
     def _new_pod(self, workload: WorkloadRecord) -> PodRecord:
+        self.touched = True
         workload.pod_seq += 1
         name = f"{workload.name}-{workload.revision}-{workload.pod_seq}"
         pod = PodRecord(name, workload.revision)
@@ -431,6 +442,7 @@ class WorkloadController:
 
     def _step(self, workload: WorkloadRecord, deployment: DeploymentRecord, now: float) -> bool:
         """One rollout batch; returns whether anything changed."""
+        self.touched = True
         nodes = self.core.nodes
         nodes.refresh(now, force=True)
         revision = deployment.revision
@@ -490,3 +502,118 @@ class WorkloadController:
             deployment.message = f"{deployment.updated}/{workload.replicas} replicas updated"
             deployment.finished_at = now
         return changed
+
+
+# -- durability -------------------------------------------------------------------------------
+
+_WORKLOAD_FIELDS = (
+    "id",
+    "name",
+    "namespace",
+    "image",
+    "replicas",
+    "created_at",
+    "updated_at",
+    "revision",
+    "deployed",
+    "target_nodes",
+    "pod_seq",
+    "deployment_id",
+    "message",
+)
+_DEPLOYMENT_FIELDS = (
+    "id",
+    "workload_id",
+    "kind",
+    "revision",
+    "target_nodes",
+    "batch_size",
+    "batches_done",
+    "updated",
+    "waiting",
+    "message",
+    "started_at",
+    "finished_at",
+    "next_step_at",
+)
+
+
+def workload_state(controller: WorkloadController, workload: WorkloadRecord) -> dict[str, Any]:
+    """A workload, its replicas and its deployments, as the data directory keeps them."""
+    from ..serde import unstructure
+
+    deployments = [d for d in controller.deployments.values() if d.workload_id == workload.id]
+    return {
+        **{f: getattr(workload, f) for f in _WORKLOAD_FIELDS},
+        "type": workload.type.value,
+        "strategy": workload.strategy.value,
+        "resources": unstructure(workload.resources),
+        "placement": unstructure(workload.placement),
+        "pods": [[p.name, p.revision] for p in workload.pods],
+        "deployments": [
+            {
+                **{f: getattr(d, f) for f in _DEPLOYMENT_FIELDS},
+                "strategy": d.strategy.value,
+                "status": d.status.value,
+                "next_step_at": d.next_step_at if math.isfinite(d.next_step_at) else None,
+            }
+            for d in deployments
+        ],
+        "active": [d.id for d in deployments if d.id in controller._active],
+    }
+
+
+def save_workloads(controller: WorkloadController, journal: Any) -> None:
+    """Write the workloads that changed since the last save."""
+    import orjson
+
+    if not controller.touched:
+        return
+    controller.touched = False
+    for workload in controller.by_id.values():
+        state = workload_state(controller, workload)
+        encoded = orjson.dumps(state)
+        if controller._saved.get(workload.id) != encoded:
+            controller._saved[workload.id] = encoded
+            journal.record("workload", workload.id, state)
+    for gone in set(controller._saved) - set(controller.by_id):
+        del controller._saved[gone]
+        journal.record("workload", gone, None)
+
+
+def restore_workloads(controller: WorkloadController, states: dict[str, Any]) -> None:
+    """Bring back workloads kept by the data directory; their rollouts go on."""
+    import orjson
+
+    from ..serde import structure
+
+    for workload_id, state in states.items():
+        spec = WorkloadSpec(
+            name=state["name"],
+            namespace=state["namespace"],
+            type=WorkloadType(state["type"]),
+            image=state["image"],
+            replicas=state["replicas"],
+            resources=structure(state["resources"], ResourceRequirements),
+            placement=structure(state["placement"], Placement),
+        )
+        workload = WorkloadRecord(spec, state["created_at"])
+        for f in _WORKLOAD_FIELDS:
+            setattr(workload, f, state[f])
+        workload.strategy = DeployStrategy(state["strategy"])
+        workload.pods = [PodRecord(name, revision) for name, revision in state["pods"]]
+        controller.by_id[workload.id] = workload
+        controller.by_key[(workload.namespace, workload.name)] = workload
+        for d in state["deployments"]:
+            deployment = DeploymentRecord(workload, DeployStrategy(d["strategy"]), d["kind"], 0.0)
+            for f in _DEPLOYMENT_FIELDS:
+                setattr(deployment, f, d[f])
+            deployment.status = DeploymentStatus(d["status"])
+            if d["next_step_at"] is None:
+                deployment.next_step_at = -math.inf
+            controller.deployments[deployment.id] = deployment
+        controller._active.update(state["active"])
+        controller._refresh_template(workload)
+        controller._saved[workload_id] = orjson.dumps(state)
+        controller._dirty.add(workload.id)  # replicas lost while down are replaced
+    controller.touched = False
