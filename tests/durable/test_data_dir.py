@@ -83,9 +83,11 @@ def test_liveness_starts_from_the_stored_heartbeats_with_a_grace_period(tmp_path
 
 
 def test_one_process_per_directory(tmp_path: Path) -> None:
-    with k8sedge.connect(data_dir=str(tmp_path)):
-        with pytest.raises(k8sedge.ConflictError, match="in use by process"):
-            k8sedge.connect(data_dir=str(tmp_path))
+    with (
+        k8sedge.connect(data_dir=str(tmp_path)),
+        pytest.raises(k8sedge.ConflictError, match="in use by process"),
+    ):
+        k8sedge.connect(data_dir=str(tmp_path))
     with k8sedge.connect(data_dir=str(tmp_path)) as client:  # released on close
         assert client.edge.health().status == "healthy"
 
