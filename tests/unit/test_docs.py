@@ -9,9 +9,9 @@ Shell blocks (```sh) are not run.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
-import re
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
