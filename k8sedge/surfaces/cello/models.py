@@ -293,6 +293,7 @@ class Host(Model):
 
     @classmethod
     def from_dict(cls, data: Any) -> Host:
+        """Read a host as any Cello era wrote it."""
         data = _object(data, "host")
         if not _text(data, "id"):
             raise BadRequestError("a host needs an id", {"id": "required"})

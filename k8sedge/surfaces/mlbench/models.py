@@ -102,6 +102,7 @@ class KubePod(_Shown):
 
     @classmethod
     def json_schema(cls) -> dict[str, Any]:
+        """The wire schema (``labels`` is a Python dict literal there), for OpenAPI."""
         return {
             "type": "object",
             "required": ["name", "labels", "phase", "ip"],
