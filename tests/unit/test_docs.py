@@ -1,8 +1,8 @@
 """Every ```python block of README.md and docs/**/*.md runs, in order, one namespace per file.
 
 A failing block fails the test naming its file and line. Blocks that cannot run on their own
-(a snippet fragment, an interactive prompt) are not written as ```python: the docs use
-```text or ```py-not-run for those — and there are none today, so every example runs.
+would not be written as ```python — and there are none: every example runs. Snippets that
+need a server start one in-process (``k8sedge.testing.served()``, ``serve_in_thread``).
 Shell blocks (```sh) are not run.
 """
 
@@ -46,16 +46,17 @@ def python_blocks(path: Path) -> Iterator[tuple[int, str]]:
 def test_the_docs_have_python_blocks() -> None:
     counted = {p.relative_to(ROOT).as_posix(): len(list(python_blocks(p))) for p in FILES}
     assert counted["README.md"] >= 1
-    assert sum(counted.values()) >= 40, counted
+    assert sum(counted.values()) >= 35, counted
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.relative_to(ROOT).as_posix() for p in FILES])
+WITH_CODE = [p for p in FILES if any(python_blocks(p))]
+
+
+@pytest.mark.parametrize("path", WITH_CODE, ids=[p.relative_to(ROOT).as_posix() for p in WITH_CODE])
 def test_every_python_block_runs(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("K8SEDGE_PROGRESS", "0")
     monkeypatch.chdir(os.environ.get("TMPDIR", "/tmp"))
     blocks = list(python_blocks(path))
-    if not blocks:
-        pytest.skip("no python blocks")
     name = path.relative_to(ROOT).as_posix()
     namespace: dict[str, object] = {"__name__": f"docs:{name}"}
     for line, code in blocks:
