@@ -65,6 +65,8 @@ class HttpOptions(TypedDict, total=False):
     """How failed requests are retried (default: ``RetryPolicy()``)."""
     transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None
     """An httpx transport instead of the network (``SyncASGITransport(app)`` for tests)."""
+    client: httpx.Client | httpx.AsyncClient | None
+    """A ready httpx client to send with (its base URL and headers are the caller's)."""
 
 
 class KubernetesOptions(TypedDict, total=False):
@@ -99,6 +101,7 @@ class ConnectOptions(TypedDict, total=False):
     timeout: float
     retry: RetryPolicy | None
     transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None
+    client: httpx.Client | httpx.AsyncClient | None
     kubeconfig: str | None
     allow_reset: bool
 
