@@ -12,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._client import AsyncClient, Client, connect, connect_async
+from ._display import to_pandas
 from ._version import __version__
 from .clock import Clock, ManualClock, SystemClock
 from .errors import (
@@ -83,8 +84,27 @@ if TYPE_CHECKING:
     from .backends.memory import MemoryBackend
     from .engine import Scheduler, ScheduleResult
     from .memory import Cluster
+    from .surfaces.cello.api import CelloAPI
+    from .surfaces.cello.models import Cluster as CelloCluster, Host as CelloHost
+    from .surfaces.mlbench.api import MLBenchAPI
+    from .surfaces.mlbench.models import (
+        AllMetrics as MLBenchMetrics,
+        KubePod as MLBenchPod,
+        MetricSeries as MLBenchMetricSeries,
+        Run as MLBenchRun,
+        RunState as MLBenchRunState,
+    )
+    from .surfaces.pool.api import PoolAPI
+    from .surfaces.pool.models import (
+        Container as PoolContainer,
+        JobResult as PoolJob,
+        MemInfo as PoolMemInfo,
+        PoolNode,
+        Process as PoolProcess,
+    )
 
-# Heavier parts (numpy, the engine) load on first use, so `import k8sedge` stays light.
+# Heavier parts (numpy, the engine, the other surfaces) load on first use, so that
+# `import k8sedge` stays light. name -> "module" (same name) or "module:attribute".
 _LAZY = {
     "HttpBackend": "k8sedge.backends.http",
     "AsyncHttpBackend": "k8sedge.backends.http",
@@ -94,13 +114,33 @@ _LAZY = {
     "Cluster": "k8sedge.memory",
     "Scheduler": "k8sedge.engine",
     "ScheduleResult": "k8sedge.engine",
+    "PoolAPI": "k8sedge.surfaces.pool.api",
+    "PoolNode": "k8sedge.surfaces.pool.models",
+    "PoolContainer": "k8sedge.surfaces.pool.models:Container",
+    "PoolJob": "k8sedge.surfaces.pool.models:JobResult",
+    "PoolMemInfo": "k8sedge.surfaces.pool.models:MemInfo",
+    "PoolProcess": "k8sedge.surfaces.pool.models:Process",
+    "MLBenchAPI": "k8sedge.surfaces.mlbench.api",
+    "MLBenchRun": "k8sedge.surfaces.mlbench.models:Run",
+    "MLBenchRunState": "k8sedge.surfaces.mlbench.models:RunState",
+    "MLBenchPod": "k8sedge.surfaces.mlbench.models:KubePod",
+    "MLBenchMetrics": "k8sedge.surfaces.mlbench.models:AllMetrics",
+    "MLBenchMetricSeries": "k8sedge.surfaces.mlbench.models:MetricSeries",
+    "CelloAPI": "k8sedge.surfaces.cello.api",
+    "CelloCluster": "k8sedge.surfaces.cello.models:Cluster",
+    "CelloHost": "k8sedge.surfaces.cello.models:Host",
 }
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        module, _, attribute = _LAZY[name].partition(":")
+        return getattr(importlib.import_module(module), attribute or name)
     raise AttributeError(f"module 'k8sedge' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 __all__ = [
@@ -108,6 +148,9 @@ __all__ = [
     "AsyncClient",
     "AsyncHttpBackend",
     "BadRequestError",
+    "CelloAPI",
+    "CelloCluster",
+    "CelloHost",
     "Client",
     "Clock",
     "Cluster",
@@ -131,6 +174,12 @@ __all__ = [
     "K8sEdgeError",
     "KubeObject",
     "KubernetesBackend",
+    "MLBenchAPI",
+    "MLBenchMetricSeries",
+    "MLBenchMetrics",
+    "MLBenchPod",
+    "MLBenchRun",
+    "MLBenchRunState",
     "ManualClock",
     "MemoryBackend",
     "MetricPoint",
@@ -150,6 +199,12 @@ __all__ = [
     "Placement",
     "PlacementConstraint",
     "PlacementStrategy",
+    "PoolAPI",
+    "PoolContainer",
+    "PoolJob",
+    "PoolMemInfo",
+    "PoolNode",
+    "PoolProcess",
     "Quantity",
     "QuantityFormat",
     "RateLimitedError",
@@ -180,4 +235,5 @@ __all__ = [
     "connect_async",
     "default_configuration",
     "parse_quantity",
+    "to_pandas",
 ]

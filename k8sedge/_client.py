@@ -9,11 +9,11 @@ operations of the memory backend, inline otherwise.
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 from urllib.parse import urlsplit
 
 from ._facade import AsyncRunner, SyncRunner
-from .backends import open_backend
+from .backends import ConnectOptions, check_options, open_backend
 from .surfaces import REGISTRY, get_surface
 
 if TYPE_CHECKING:
@@ -41,6 +41,10 @@ class _Host:
 
     def __dir__(self) -> list[str]:
         return sorted({*super().__dir__(), *REGISTRY})
+
+    def __repr__(self) -> str:
+        where = getattr(self.backend, "url", None) or type(self.backend).__name__
+        return f"{type(self).__name__}({where})"
 
 
 class Client(_Host, SyncSurfaces):
@@ -106,23 +110,35 @@ class AsyncClient(_Host, AsyncSurfaces):
         await self.aclose()
 
 
-def connect(url: str | None = None, **options: Any) -> Client:
-    """Connect to a backend: ``None`` or ``"memory://"`` embeds a simulated cluster;
-    ``"http(s)://host:port"`` talks to a server; ``"kubernetes://context"`` to a cluster.
+def connect(url: str | None = None, **options: Unpack[ConnectOptions]) -> Client:
+    """Connect to a backend, chosen by the URL's scheme:
 
-    Memory options: ``clock``, ``grace_period`` (s, default 40), ``rollout_interval``
-    (s, default 1), ``token_secret``, ``scheduler_config``, ``seed``. Http options: ``token``,
-    ``verify``, ``timeout``, ``retry``, ``transport``. Kubernetes options: ``kubeconfig``,
-    ``clock``, ``allow_reset``.
+    - ``None`` or ``"memory://"``: a simulated cluster in this process (``MemoryOptions``:
+      ``clock``, ``grace_period``, ``rollout_interval``, ``token_secret``,
+      ``scheduler_config``, ``seed``, ``metrics_retention``; also as a query:
+      ``memory://?grace_period=10&seed=1``);
+    - ``"http://host:port"`` or ``"https://…"``: a server, such as the one ``k8sedge serve``
+      prints (with or without ``/api/v1``) (``HttpOptions``: ``token``, ``verify``,
+      ``timeout``, ``retry``, ``transport``; needs ``k8sedge[http]``);
+    - ``"kubernetes://[context]"``: a Kubernetes cluster (``KubernetesOptions``:
+      ``kubeconfig``, ``allow_reset``, ``seed``, ``clock``, ``grace_period``; needs
+      ``k8sedge[kubernetes]``).
+
+    An option the scheme does not take is a ``BadRequestError``; a URL without a scheme
+    gets a "did you mean 'http://…'" hint.
     """
     return Client(open_backend(url, **options))
 
 
-def connect_async(url: str | None = None, **options: Any) -> AsyncClient:
-    """Like ``connect``, for asyncio: http(s) URLs use ``httpx.AsyncClient``."""
+def connect_async(url: str | None = None, **options: Unpack[ConnectOptions]) -> AsyncClient:
+    """Like ``connect``, for asyncio (``async with k8sedge.connect_async(url) as client``):
+    http(s) URLs use ``httpx.AsyncClient``, other backends run in worker threads where they
+    block."""
     scheme = urlsplit(url or "memory://").scheme.lower()
     if scheme in ("http", "https"):
         from .backends.http import AsyncHttpBackend
 
-        return AsyncClient(AsyncHttpBackend(str(url), **options))
+        http_options: dict[str, Any] = dict(options)
+        check_options(scheme, http_options)
+        return AsyncClient(AsyncHttpBackend(str(url), **http_options))
     return AsyncClient(open_backend(url, **options))

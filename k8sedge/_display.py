@@ -3,18 +3,20 @@
 ``Model`` gives an attrs model a one-line ``__repr__`` of its ``summary`` fields, an HTML
 table of all its fields for Jupyter (``_repr_html_``) and ``to_dict()`` (its documented
 wire form). ``frame(rows)`` builds a pandas DataFrame (pandas is optional: the
-``notebook`` extra), imported only when asked for.
+``notebook`` extra), imported only when asked for; ``to_pandas(models)`` is a DataFrame of
+any list of models, one row each (what the surfaces' list calls answer).
 """
 
 from __future__ import annotations
 
+import enum
 import html
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 import attrs
 
-__all__ = ["Model", "frame", "html_table", "to_dict"]
+__all__ = ["Model", "frame", "html_table", "row", "to_dict", "to_pandas"]
 
 
 def frame(rows: Iterable[Mapping[str, Any]], columns: list[str] | None = None) -> Any:
@@ -26,6 +28,33 @@ def frame(rows: Iterable[Mapping[str, Any]], columns: list[str] | None = None) -
 
         raise UnsupportedError("to_pandas needs pandas: pip install 'k8sedge[notebook]'") from exc
     return pd.DataFrame(list(rows), columns=columns)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if attrs.has(type(value)):
+        return row(value)
+    return value
+
+
+def row(model: Any) -> dict[str, Any]:
+    """A model as one table row: its fields by Python name, enums as their values, nested
+    models as dicts (dates stay dates, so pandas sorts and plots them)."""
+    return {f.name: _plain(getattr(model, f.name)) for f in attrs.fields(type(model))}
+
+
+def to_pandas(models: Iterable[Any]) -> Any:
+    """A pandas DataFrame of ``models`` (any list a k8sedge call answers), one row each.
+
+    >>> import k8sedge
+    >>> client = k8sedge.connect()
+    >>> _ = client.edge.nodes.register(name="n1", address="10.0.0.1")
+    >>> k8sedge.to_pandas(client.pool.nodes.list())[["hostname", "status"]].values.tolist()
+    [['n1', 'running']]
+    """
+    rows = [row(m) if attrs.has(type(m)) else dict(m) for m in models]
+    return frame(rows)
 
 
 def _cell(value: Any) -> str:

@@ -1,6 +1,7 @@
 """Progress bars on long work (bulk imports, comparisons, waiting for rollouts and runs, kind).
 
-Bars are tqdm's (``tqdm.auto``: a widget in Jupyter, text in a terminal). They are on in a
+Bars are tqdm's: a widget in Jupyter (with ipywidgets installed; a text bar without), text in
+a terminal. They are on in a
 notebook and on an interactive terminal, and quiet in scripts whose stderr is not a TTY;
 ``progress=True``/``False`` on a call, or ``K8SEDGE_PROGRESS=1``/``0``, decides otherwise.
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import importlib.util
 import os
 import sys
 from collections.abc import Iterator
@@ -45,6 +47,18 @@ def enabled(progress: bool | None = None) -> bool:
     return _in_notebook() or bool(getattr(sys.stderr, "isatty", lambda: False)())
 
 
+def _tqdm() -> Any:
+    """tqdm's widget in Jupyter when ipywidgets is installed, its text bar otherwise (rather
+    than ``tqdm.auto``'s warning that ipywidgets is missing)."""
+    if _in_notebook() and importlib.util.find_spec("ipywidgets") is not None:
+        from tqdm.notebook import tqdm as widget
+
+        return widget
+    from tqdm import tqdm as text
+
+    return text
+
+
 class _Quiet:
     """A bar that shows nothing."""
 
@@ -66,9 +80,7 @@ def bar(
 ) -> Iterator[Any]:
     """A progress bar for the duration of a block; ``report()`` inside it advances it."""
     if enabled(progress):
-        from tqdm.auto import tqdm
-
-        shown: Any = tqdm(total=total, desc=description, unit=unit, leave=True)
+        shown: Any = _tqdm()(total=total, desc=description, unit=unit, leave=True)
     else:
         shown = _Quiet()
     token = _CURRENT.set(shown)

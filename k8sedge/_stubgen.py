@@ -3,7 +3,8 @@
 The facades are written once and typed for the sync client; the async client runs the same
 objects with an asynchronous runner. This stub states that for type checkers: for every
 facade class an ``Async…`` twin whose methods are ``async def`` (iterators become async
-iterators), and the surface attributes of both clients, from the registry.
+iterators) and carry the first paragraph of the sync method's docstring (editors show it on
+the async client too), and the surface attributes of both clients, from the registry.
 
 Run ``python -m k8sedge._stubgen`` after changing a facade; ``tests/unit/test_facades.py``
 fails while the file is out of date.
@@ -20,7 +21,7 @@ from typing import Any
 from ._facade import Facade
 from .surfaces import REGISTRY, get_surface
 
-__all__ = ["STUB_PATH", "render"]
+__all__ = ["STUB_PATH", "render", "summary"]
 
 STUB_PATH = Path(__file__).with_name("_surface_types.pyi")
 HEADER = (
@@ -85,6 +86,13 @@ def _signature(fn: Any) -> tuple[str, str]:
     return ", ".join(parts), ("None" if returns is sig.empty else str(returns))
 
 
+def summary(fn: Any) -> str:
+    """The first paragraph of ``fn``'s docstring, on one line (the async twin carries it)."""
+    doc = inspect.getdoc(fn) or ""
+    first = " ".join(doc.split("\n\n", 1)[0].split())
+    return first.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+
+
 def render() -> str:
     """The stub's text."""
     classes: list[str] = []
@@ -129,10 +137,12 @@ def render() -> str:
                 need(params, module)
                 need(returns, module)
                 if returns.startswith("Iterator["):
-                    lines.append(f"    def {method_name}({params}) -> Async{returns}: ...")
+                    head = f"    def {method_name}({params}) -> Async{returns}:"
                     imports.setdefault("collections.abc", set()).add("AsyncIterator")
                 else:
-                    lines.append(f"    async def {method_name}({params}) -> {returns}: ...")
+                    head = f"    async def {method_name}({params}) -> {returns}:"
+                method_doc = summary(fn)
+                lines.append(f'{head}\n        """{method_doc}"""' if method_doc else f"{head} ...")
             classes.append("\n".join(lines))
     import_lines = ["from __future__ import annotations", ""]
     for source in sorted(imports):

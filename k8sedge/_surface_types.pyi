@@ -10,7 +10,7 @@ from k8sedge.surfaces.cello.models import Cluster, ClusterHealth, ClusterStatus,
 from k8sedge.surfaces.edge.api import EdgeAPI
 from k8sedge.surfaces.edge.models import AggregatedMetrics, DeployResult, Deployment, Health, IssuedToken, MetricsSample, Node, NodeMetrics, OperationResult, RecordResult, TokenValidation, Workload
 from k8sedge.surfaces.mlbench.api import MLBenchAPI
-from k8sedge.surfaces.mlbench.models import AllMetrics, KubePod, Metric, MetricPost, MetricValue, Run, RunState
+from k8sedge.surfaces.mlbench.models import AllMetrics, KubePod, Metric, MetricPost, MetricSeries, Run, RunState
 from k8sedge.surfaces.pool.api import PoolAPI
 from k8sedge.surfaces.pool.models import CPUInfo, Container, ContainerListItem, ContainerNIC, CoreState, DiskInfo, JobListItem, JobResult, MemInfo, NicInfo, OSInfo, PoolNode, Process, ProcessSpec
 from k8sedge.surfaces.simulator.api import SimulatorAPI
@@ -39,41 +39,64 @@ class AsyncEdgeAPI:
     workloads: AsyncWorkloadsAPI
     metrics: AsyncMetricsAPI
     tokens: AsyncTokensAPI
-    async def health(self) -> Health: ...
+    async def health(self) -> Health:
+        """The service's health, version and time."""
 
 class AsyncNodesAPI:
     """Edge nodes: register, list, read, heartbeat and status, delete."""
-    async def delete(self, node_id: str) -> OperationResult: ...
-    async def get(self, node_id: str) -> Node: ...
-    async def heartbeat(self, node_id: str) -> Node: ...
-    def iter(self, limit: int = ...) -> AsyncIterator[Node]: ...
-    async def list(self, page: int = ..., limit: int = ...) -> Page[Node]: ...
-    async def register(self, *, name: str, address: str, capabilities: Sequence[str] = ..., resources: Mapping[str, Any] | None = ..., labels: Mapping[str, str] | None = ...) -> Node: ...
-    async def update_status(self, node_id: str, *, status: str | None = ..., heartbeat: bool = ..., resources: Mapping[str, Any] | None = ...) -> Node: ...
+    async def delete(self, node_id: str) -> OperationResult:
+        """Remove a node; the pods bound to it go, and their controllers replace them elsewhere."""
+    async def get(self, node_id: str) -> Node:
+        """One node by id; ``NotFoundError`` if there is none."""
+    async def heartbeat(self, node_id: str) -> Node:
+        """Shorthand for ``update_status(node_id, heartbeat=True)``."""
+    def iter(self, limit: int = ...) -> AsyncIterator[Node]:
+        """Every node, fetching page after page."""
+    async def list(self, page: int = ..., limit: int = ...) -> Page[Node]:
+        """One page of nodes, in registration order (``limit`` at most 100)."""
+    async def register(self, *, name: str, address: str, capabilities: Sequence[str] = ..., resources: Mapping[str, Any] | None = ..., labels: Mapping[str, str] | None = ...) -> Node:
+        """Register a node; a duplicate name raises ``ConflictError``."""
+    async def update_status(self, node_id: str, *, status: str | None = ..., heartbeat: bool = ..., resources: Mapping[str, Any] | None = ...) -> Node:
+        """Report status and usage; ``heartbeat=True`` marks the node alive now."""
 
 class AsyncWorkloadsAPI:
     """Workloads: define, list, read, update, delete and deploy."""
-    async def create(self, *, name: str, image: str, namespace: str = ..., type: str = ..., replicas: int = ..., resources: Mapping[str, Any] | Any = ..., placement: Mapping[str, Any] | Any = ...) -> Workload: ...
-    async def delete(self, workload_id: str) -> OperationResult: ...
-    async def deploy(self, workload_id: str, *, nodes: Sequence[str] | None = ..., strategy: str = ...) -> DeployResult: ...
-    async def deployment(self, workload_id: str, deployment_id: str) -> Deployment: ...
-    async def get(self, workload_id: str) -> Workload: ...
-    def iter(self, limit: int = ..., *, namespace: str | None = ..., status: str | None = ...) -> AsyncIterator[Workload]: ...
-    async def list(self, page: int = ..., limit: int = ..., *, namespace: str | None = ..., status: str | None = ...) -> Page[Workload]: ...
-    async def update(self, workload_id: str, *, replicas: int | None = ..., resources: Mapping[str, Any] | Any = ..., image: str | None = ..., placement: Mapping[str, Any] | Any = ...) -> Workload: ...
+    async def create(self, *, name: str, image: str, namespace: str = ..., type: str = ..., replicas: int = ..., resources: Mapping[str, Any] | Any = ..., placement: Mapping[str, Any] | Any = ...) -> Workload:
+        """Define a workload (status ``created``); ``deploy`` places its replicas."""
+    async def delete(self, workload_id: str) -> OperationResult:
+        """Delete a workload and its replicas."""
+    async def deploy(self, workload_id: str, *, nodes: Sequence[str] | None = ..., strategy: str = ...) -> DeployResult:
+        """Place the workload's replicas (on ``nodes`` only, if given) with a rollout."""
+    async def deployment(self, workload_id: str, deployment_id: str) -> Deployment:
+        """A rollout's progress: batches done, replicas updated, nodes waited for."""
+    async def get(self, workload_id: str) -> Workload:
+        """One workload by id, with its status, ready replicas and nodes."""
+    def iter(self, limit: int = ..., *, namespace: str | None = ..., status: str | None = ...) -> AsyncIterator[Workload]:
+        """Every workload, page after page (fetched as needed)."""
+    async def list(self, page: int = ..., limit: int = ..., *, namespace: str | None = ..., status: str | None = ...) -> Page[Workload]:
+        """One page of workloads (``page`` from 1, ``limit`` 1 to 100), optionally of one ``namespace`` or ``status``."""
+    async def update(self, workload_id: str, *, replicas: int | None = ..., resources: Mapping[str, Any] | Any = ..., image: str | None = ..., placement: Mapping[str, Any] | Any = ...) -> Workload:
+        """Change the given fields; a deployed workload rolls out the change."""
 
 class AsyncMetricsAPI:
     """Node metrics: record samples, query windows downsampled into buckets."""
-    async def all(self, timeframe: str = ..., resolution: str = ...) -> AggregatedMetrics: ...
-    async def node(self, node_id: str, timeframe: str = ..., resolution: str = ...) -> NodeMetrics: ...
-    async def record(self, node_id: str, *, timestamp: datetime | str | None = ..., cpu_usage: float | None = ..., memory_usage: float | None = ..., memory_total: float | None = ..., disk_usage: float | None = ..., disk_total: float | None = ..., network: Mapping[str, int] | Any = ..., containers: Iterable[Mapping[str, Any] | Any] | None = ...) -> RecordResult: ...
-    async def record_batch(self, node_id: str, samples: Iterable[MetricsSample | Mapping[str, Any]]) -> RecordResult: ...
+    async def all(self, timeframe: str = ..., resolution: str = ...) -> AggregatedMetrics:
+        """Cross-node averages per bucket (Σsum/Σcount) and per-node averages."""
+    async def node(self, node_id: str, timeframe: str = ..., resolution: str = ...) -> NodeMetrics:
+        """One node's series over ``timeframe``, averaged into ``resolution`` buckets."""
+    async def record(self, node_id: str, *, timestamp: datetime | str | None = ..., cpu_usage: float | None = ..., memory_usage: float | None = ..., memory_total: float | None = ..., disk_usage: float | None = ..., disk_total: float | None = ..., network: Mapping[str, int] | Any = ..., containers: Iterable[Mapping[str, Any] | Any] | None = ...) -> RecordResult:
+        """Record one sample; ``timestamp`` defaults to now."""
+    async def record_batch(self, node_id: str, samples: Iterable[MetricsSample | Mapping[str, Any]]) -> RecordResult:
+        """Record many samples of one node in one call (the fast path for ingest)."""
 
 class AsyncTokensAPI:
     """JWT tokens for nodes: generate, validate, revoke."""
-    async def generate(self, node_id: str, expiration: str = ...) -> IssuedToken: ...
-    async def revoke(self, token: str) -> OperationResult: ...
-    async def validate(self, token: str) -> TokenValidation: ...
+    async def generate(self, node_id: str, expiration: str = ...) -> IssuedToken:
+        """Issue a node token (an HS256 JWT) valid for ``expiration`` (e.g. ``"24h"``)."""
+    async def revoke(self, token: str) -> OperationResult:
+        """Revoke a valid token until it expires; ``BadRequestError`` for an invalid one."""
+    async def validate(self, token: str) -> TokenValidation:
+        """Never raises for a bad token: ``valid`` is false and ``reason`` says why."""
 
 class AsyncSimulatorAPI:
     """The scheduler simulator: configuration, reset, export/import, watch, objects."""
@@ -84,29 +107,48 @@ class AsyncSimulatorAPI:
     storage_classes: AsyncResourceAPI
     priority_classes: AsyncResourceAPI
     namespaces: AsyncResourceAPI
-    async def compare(self, configs: Mapping[str, SchedulerConfiguration | Mapping[str, Any]] | Sequence[SchedulerConfiguration | Mapping[str, Any]], resources: ResourcesForLoad | Mapping[str, Any] | None = ..., *, reschedule: bool = ..., seed: int = ..., progress: bool | None = ...) -> Comparison: ...
-    async def config(self) -> SchedulerConfiguration: ...
-    async def export(self) -> ResourcesForLoad: ...
-    async def import_(self, resources: ResourcesForLoad | Mapping[str, Any], *, progress: bool | None = ...) -> ImportResult: ...
-    async def reset(self) -> None: ...
-    async def update_config(self, config: SchedulerConfiguration | Mapping[str, Any]) -> None: ...
-    def watch(self, *, pods: str | None = ..., nodes: str | None = ..., pvs: str | None = ..., pvcs: str | None = ..., storage_classes: str | None = ..., priority_classes: str | None = ..., namespaces: str | None = ..., timeout: float | None = ...) -> AsyncIterator[WatchEvent]: ...
+    async def compare(self, configs: Mapping[str, SchedulerConfiguration | Mapping[str, Any]] | Sequence[SchedulerConfiguration | Mapping[str, Any]], resources: ResourcesForLoad | Mapping[str, Any] | None = ..., *, reschedule: bool = ..., seed: int = ..., progress: bool | None = ...) -> Comparison:
+        """Schedule one scenario under each configuration (named, or ``config-<i>``) and compare placements, unschedulable pods and per-plugin scores. The scenario is ``resources``, or this simulator's current objects (its export); each configuration runs on a fresh in-process cluster, so the simulator itself is not changed."""
+    async def config(self) -> SchedulerConfiguration:
+        """The current ``KubeSchedulerConfiguration``."""
+    async def export(self) -> ResourcesForLoad:
+        """Every object and the scheduler configuration, as the real simulator exports them (``ResourcesForLoad``)."""
+    async def import_(self, resources: ResourcesForLoad | Mapping[str, Any], *, progress: bool | None = ...) -> ImportResult:
+        """Load a ``ResourcesForLoad`` (model or JSON dict); bound pods stay bound and the rest are scheduled. An older exported configuration (v1beta2/v1beta3, with fields v1 dropped) is read leniently; the result lists what was dropped. A progress bar shows while it runs when someone is watching (``progress`` decides otherwise)."""
+    async def reset(self) -> None:
+        """Back to the initial objects and configuration."""
+    async def update_config(self, config: SchedulerConfiguration | Mapping[str, Any]) -> None:
+        """Apply the ``profiles`` and ``extenders`` of a configuration; invalid: 400."""
+    def watch(self, *, pods: str | None = ..., nodes: str | None = ..., pvs: str | None = ..., pvcs: str | None = ..., storage_classes: str | None = ..., priority_classes: str | None = ..., namespaces: str | None = ..., timeout: float | None = ...) -> AsyncIterator[WatchEvent]:
+        """Events of every kind; a kind given a resource version resumes after it, the others start with every object as ``ADDED``. Ends after ``timeout`` quiet seconds."""
 
 class AsyncPodsAPI:
-    async def apply(self, obj: KubeObject | Mapping[str, Any]) -> KubeObject: ...
-    async def create(self, obj: KubeObject | Mapping[str, Any]) -> KubeObject: ...
-    async def delete(self, name: str, namespace: str | None = ...) -> KubeObject: ...
-    async def get(self, name: str, namespace: str | None = ...) -> KubeObject: ...
-    async def list(self, namespace: str | None = ..., *, results: bool = ...) -> list[KubeObject]: ...
-    async def result(self, name: str, namespace: str | None = ...) -> SchedulingResult: ...
+    """Pods: create, apply, get, list and delete, and each pod's scheduling ``result``."""
+    async def apply(self, obj: KubeObject | Mapping[str, Any]) -> KubeObject:
+        """Create or replace."""
+    async def create(self, obj: KubeObject | Mapping[str, Any]) -> KubeObject:
+        """Create; an existing name is ``ConflictError``. Pods are scheduled at once."""
+    async def delete(self, name: str, namespace: str | None = ...) -> KubeObject:
+        """Delete an object; answers it as it was."""
+    async def get(self, name: str, namespace: str | None = ...) -> KubeObject:
+        """One object by name (and namespace, for namespaced kinds); ``NotFoundError`` if there is none."""
+    async def list(self, namespace: str | None = ..., *, results: bool = ...) -> list[KubeObject]:
+        """Every object (of ``namespace``, if given); ``results`` adds pods' result annotations."""
+    async def result(self, name: str, namespace: str | None = ...) -> SchedulingResult:
+        """The pod's last scheduling result: selected node, filter and score detail."""
 
 class AsyncResourceAPI:
     """Create/apply, get, list and delete one kind of object."""
-    async def apply(self, obj: KubeObject | Mapping[str, Any]) -> KubeObject: ...
-    async def create(self, obj: KubeObject | Mapping[str, Any]) -> KubeObject: ...
-    async def delete(self, name: str, namespace: str | None = ...) -> KubeObject: ...
-    async def get(self, name: str, namespace: str | None = ...) -> KubeObject: ...
-    async def list(self, namespace: str | None = ..., *, results: bool = ...) -> list[KubeObject]: ...
+    async def apply(self, obj: KubeObject | Mapping[str, Any]) -> KubeObject:
+        """Create or replace."""
+    async def create(self, obj: KubeObject | Mapping[str, Any]) -> KubeObject:
+        """Create; an existing name is ``ConflictError``. Pods are scheduled at once."""
+    async def delete(self, name: str, namespace: str | None = ...) -> KubeObject:
+        """Delete an object; answers it as it was."""
+    async def get(self, name: str, namespace: str | None = ...) -> KubeObject:
+        """One object by name (and namespace, for namespaced kinds); ``NotFoundError`` if there is none."""
+    async def list(self, namespace: str | None = ..., *, results: bool = ...) -> list[KubeObject]:
+        """Every object (of ``namespace``, if given); ``results`` adds pods' result annotations."""
 
 class AsyncPoolAPI:
     """The resource pool: nodes, containers, jobs and processes."""
@@ -119,107 +161,170 @@ class AsyncPoolNodesAPI:
     """Nodes of the pool: the cluster's nodes."""
     jobs: AsyncPoolNodeJobsAPI
     processes: AsyncPoolNodeProcessesAPI
-    async def cpus(self, node_id: str) -> Sequence[CPUInfo]: ...
-    async def disks(self, node_id: str) -> Sequence[DiskInfo]: ...
-    async def get(self, node_id: str) -> PoolNode: ...
-    async def info(self, node_id: str) -> OSInfo: ...
-    async def list(self) -> list[PoolNode]: ...
-    async def mem(self, node_id: str) -> MemInfo: ...
-    async def nics(self, node_id: str) -> Sequence[NicInfo]: ...
-    async def ping(self, node_id: str) -> bool: ...
-    async def reboot(self, node_id: str) -> None: ...
-    async def state(self, node_id: str) -> CoreState: ...
+    async def cpus(self, node_id: str) -> Sequence[CPUInfo]:
+        """One ``CPUInfo`` per CPU of the node's capacity."""
+    async def disks(self, node_id: str) -> Sequence[DiskInfo]:
+        """The node's disks: its ephemeral storage, size in GiB."""
+    async def get(self, node_id: str) -> PoolNode:
+        """A node by id (its hostname is accepted too)."""
+    async def info(self, node_id: str) -> OSInfo:
+        """The node's OS information: boot time, uptime, number of processes, hostname."""
+    async def list(self) -> list[PoolNode]:
+        """Every node of the pool (every node of the cluster): id, hostname, status."""
+    async def mem(self, node_id: str) -> MemInfo:
+        """Total from the node's capacity; used from its latest metrics sample, else the memory its pods request."""
+    async def nics(self, node_id: str) -> Sequence[NicInfo]:
+        """The node's network interfaces (its addresses)."""
+    async def ping(self, node_id: str) -> bool:
+        """True while the node runs, false while it is halted."""
+    async def reboot(self, node_id: str) -> None:
+        """Take the node down for its boot time; its containers come back with it."""
+    async def state(self, node_id: str) -> CoreState:
+        """The node core's resource use (zeros: not simulated)."""
 
 class AsyncPoolNodeJobsAPI:
     """The jobs a node's core runs."""
-    async def get(self, node_id: str, job_id: str) -> JobResult: ...
-    async def kill(self, node_id: str, job_id: str) -> None: ...
-    async def list(self, node_id: str) -> list[JobListItem]: ...
+    async def get(self, node_id: str, job_id: str) -> JobResult:
+        """One of the node's jobs, running or finished."""
+    async def kill(self, node_id: str, job_id: str) -> None:
+        """Kill a job of the node (SIGKILL)."""
+    async def list(self, node_id: str) -> list[JobListItem]:
+        """The node's running jobs (id and start time)."""
 
 class AsyncPoolNodeProcessesAPI:
     """The processes of a node: its core (pid 1) and one core per running container."""
-    async def get(self, node_id: str, pid: int) -> Process: ...
-    async def kill(self, node_id: str, pid: int) -> None: ...
-    async def list(self, node_id: str) -> list[Process]: ...
+    async def get(self, node_id: str, pid: int) -> Process:
+        """One of the node's processes by pid."""
+    async def kill(self, node_id: str, pid: int) -> None:
+        """Kill a container's core (the container stops); pid 1 is refused (409)."""
+    async def list(self, node_id: str) -> list[Process]:
+        """The node's processes: its core (pid 1) and one core per running container."""
 
 class AsyncPoolContainersAPI:
     """Containers: pods bound to a node."""
-    async def create(self, node_id: str, *, id: str, hostname: str, flist: str, nics: Sequence[ContainerNIC | Mapping[str, Any]] = ..., filesystems: Sequence[str] = ..., host_networking: bool = ..., init_processes: Sequence[ProcessSpec | Mapping[str, Any]] = ..., ports: Sequence[str] = ..., storage: str | None = ...) -> None: ...
-    async def delete(self, node_id: str, container_id: str) -> None: ...
-    async def get(self, node_id: str, container_id: str) -> Container: ...
-    async def info(self, node_id: str, container_id: str) -> OSInfo: ...
-    async def list(self, node_id: str) -> list[ContainerListItem]: ...
-    async def start(self, node_id: str, container_id: str) -> None: ...
-    async def state(self, node_id: str, container_id: str) -> CoreState: ...
-    async def stop(self, node_id: str, container_id: str) -> None: ...
+    async def create(self, node_id: str, *, id: str, hostname: str, flist: str, nics: Sequence[ContainerNIC | Mapping[str, Any]] = ..., filesystems: Sequence[str] = ..., host_networking: bool = ..., init_processes: Sequence[ProcessSpec | Mapping[str, Any]] = ..., ports: Sequence[str] = ..., storage: str | None = ...) -> None:
+        """Create and start a container on the node; one that does not fit is ``ConflictError`` with the scheduler's reason, a duplicate id ``ConflictError``."""
+    async def delete(self, node_id: str, container_id: str) -> None:
+        """Delete a container (its pod goes)."""
+    async def get(self, node_id: str, container_id: str) -> Container:
+        """One container with its whole create request and status."""
+    async def info(self, node_id: str, container_id: str) -> OSInfo:
+        """The container's OS information."""
+    async def list(self, node_id: str) -> list[ContainerListItem]:
+        """The node's containers: id, hostname, flist, status."""
+    async def start(self, node_id: str, container_id: str) -> None:
+        """Start a stopped container (its init processes start again); a no-op if it runs."""
+    async def state(self, node_id: str, container_id: str) -> CoreState:
+        """The container core's resource use (zeros: not simulated)."""
+    async def stop(self, node_id: str, container_id: str) -> None:
+        """Stop a container (its processes end, its jobs are killed); a no-op if stopped."""
 
 class AsyncPoolJobsAPI:
     """Jobs of a container: one per started process."""
-    async def get(self, node_id: str, container_id: str, job_id: str) -> JobResult: ...
-    async def kill(self, node_id: str, container_id: str, job_id: str) -> None: ...
-    async def list(self, node_id: str, container_id: str) -> list[JobListItem]: ...
-    async def signal(self, node_id: str, container_id: str, job_id: str, signal: int = ...) -> None: ...
+    async def get(self, node_id: str, container_id: str, job_id: str) -> JobResult:
+        """One job of the container, running or finished (``state: killed``)."""
+    async def kill(self, node_id: str, container_id: str, job_id: str) -> None:
+        """SIGKILL: the job is ``killed``, its process gone."""
+    async def list(self, node_id: str, container_id: str) -> list[JobListItem]:
+        """The running jobs."""
+    async def signal(self, node_id: str, container_id: str, job_id: str, signal: int = ...) -> None:
+        """Send a signal (1 to 64) to a job; a terminating one kills it."""
 
 class AsyncPoolProcessesAPI:
     """Processes of a container (pid 1 is its core)."""
-    async def get(self, node_id: str, container_id: str, pid: int) -> Process: ...
-    async def kill(self, node_id: str, container_id: str, pid: int) -> None: ...
-    async def list(self, node_id: str, container_id: str) -> list[Process]: ...
-    async def signal(self, node_id: str, container_id: str, pid: int, signal: int = ...) -> None: ...
-    async def start(self, node_id: str, container_id: str, *, name: str, args: Sequence[str] = ..., pwd: str = ..., env: Sequence[str] | Mapping[str, str] = ..., stdin: str = ...) -> str: ...
+    async def get(self, node_id: str, container_id: str, pid: int) -> Process:
+        """One of the container's processes by pid."""
+    async def kill(self, node_id: str, container_id: str, pid: int) -> None:
+        """SIGTERM (three times, then SIGKILL, as the server does); pid 1 is refused."""
+    async def list(self, node_id: str, container_id: str) -> list[Process]:
+        """The container's processes: its core (pid 1), init processes, started ones."""
+    async def signal(self, node_id: str, container_id: str, pid: int, signal: int = ...) -> None:
+        """Send a signal (1 to 64) to a process; a terminating one ends it."""
+    async def start(self, node_id: str, container_id: str, *, name: str, args: Sequence[str] = ..., pwd: str = ..., env: Sequence[str] | Mapping[str, str] = ..., stdin: str = ...) -> str:
+        """Start a process; returns its job id."""
 
 class AsyncCelloAPI:
     """Cello's pool: ``apply``/``release`` clusters; ``clusters`` and ``hosts``."""
     clusters: AsyncClustersAPI
     hosts: AsyncHostsAPI
-    async def apply(self, *, user_id: str, consensus_plugin: str | None = ..., consensus_mode: str | None = ..., size: int | None = ..., allow_multiple: bool = ...) -> Cluster: ...
-    async def release(self, cluster_id: str | None = ..., *, user_id: str | None = ...) -> None: ...
-    async def restart(self, cluster_id: str) -> None: ...
-    async def start(self, cluster_id: str) -> None: ...
-    async def stop(self, cluster_id: str) -> None: ...
+    async def apply(self, *, user_id: str, consensus_plugin: str | None = ..., consensus_mode: str | None = ..., size: int | None = ..., allow_multiple: bool = ...) -> Cluster:
+        """A healthy free cluster for ``user_id`` matching the given type (or the one the user already holds, unless ``allow_multiple``); ``BadRequestError`` ``No available res for <user>`` when none is free."""
+    async def release(self, cluster_id: str | None = ..., *, user_id: str | None = ...) -> None:
+        """Release a cluster, or every cluster of ``user_id``: each is recorded in the released history and reset (a fresh cluster, same configuration and ports, back in the pool)."""
+    async def restart(self, cluster_id: str) -> None:
+        """Replace a cluster's pods."""
+    async def start(self, cluster_id: str) -> None:
+        """Bring a stopped cluster's pods back."""
+    async def stop(self, cluster_id: str) -> None:
+        """Remove a cluster's pods; the cluster stays (``stopped``)."""
 
 class AsyncClustersAPI:
     """The pool's clusters: list with a raw filter, get; operators create and delete."""
-    async def create(self, *, name: str, host_id: str, consensus_plugin: str, size: int, network_type: str = ..., consensus_mode: str = ...) -> Cluster: ...
-    async def delete(self, cluster_id: str, *, col_name: str = ...) -> None: ...
-    async def get(self, cluster_id: str) -> Cluster: ...
-    async def list(self, where: Mapping[str, Any] | None = ..., *, id: str | None = ..., name: str | None = ..., user_id: str | None = ..., host_id: str | None = ..., network_type: str | None = ..., consensus_plugin: str | None = ..., consensus_mode: str | None = ..., size: int | None = ..., status: ClusterStatus | str | None = ..., health: ClusterHealth | str | None = ..., state: str | None = ...) -> list[Cluster]: ...
+    async def create(self, *, name: str, host_id: str, consensus_plugin: str, size: int, network_type: str = ..., consensus_mode: str = ...) -> Cluster:
+        """Create a free cluster on a host (in its lowest free port slot)."""
+    async def delete(self, cluster_id: str, *, col_name: str = ...) -> None:
+        """Delete a free cluster (an applied one is ``ConflictError``), or with ``col_name="released"`` a record of the released history."""
+    async def get(self, cluster_id: str) -> Cluster:
+        """A cluster of the pool; an unknown id is ``NotFoundError``."""
+    async def list(self, where: Mapping[str, Any] | None = ..., *, id: str | None = ..., name: str | None = ..., user_id: str | None = ..., host_id: str | None = ..., network_type: str | None = ..., consensus_plugin: str | None = ..., consensus_mode: str | None = ..., size: int | None = ..., status: ClusterStatus | str | None = ..., health: ClusterHealth | str | None = ..., state: str | None = ...) -> list[Cluster]:
+        """Clusters whose fields equal the given values (``user_id=""``: the free ones); ``where`` is Cello's raw filter for any other field (``{"mapped_ports.rest": 7050}``, ``{"containers": "vp0"}``); ``state="released"`` lists the released history."""
 
 class AsyncHostsAPI:
     """The operator's hosts: each a set of nodes carrying up to ``capacity`` clusters."""
-    async def clean(self, host_id: str) -> Host: ...
-    async def create(self, *, name: str, worker_api: str, capacity: int, host_type: str = ..., autofill: bool = ..., schedulable: bool = ..., log_level: str = ..., log_type: str = ..., log_server: str = ..., node_selector: Mapping[str, str] | None = ...) -> Host: ...
-    async def delete(self, host_id: str) -> None: ...
-    async def fillup(self, host_id: str) -> Host: ...
-    async def get(self, host_id: str) -> Host: ...
-    async def list(self, where: Mapping[str, Any] | None = ..., *, name: str | None = ..., worker_api: str | None = ..., type: str | None = ..., status: HostStatus | str | None = ..., autofill: bool | None = ..., schedulable: bool | None = ...) -> list[Host]: ...
-    async def reset(self, host_id: str) -> Host: ...
-    async def update(self, host_id: str, *, name: str | None = ..., worker_api: str | None = ..., capacity: int | None = ..., autofill: bool | None = ..., schedulable: bool | None = ..., log_level: str | None = ..., log_type: str | None = ..., log_server: str | None = ..., node_selector: Mapping[str, str] | None = ...) -> Host: ...
+    async def clean(self, host_id: str) -> Host:
+        """Delete the host's free clusters and turn its autofill off."""
+    async def create(self, *, name: str, worker_api: str, capacity: int, host_type: str = ..., autofill: bool = ..., schedulable: bool = ..., log_level: str = ..., log_type: str = ..., log_server: str = ..., node_selector: Mapping[str, str] | None = ...) -> Host:
+        """Add a host. ``node_selector`` picks its nodes by label (default: every node); ``autofill`` fills it with free clusters at once and keeps it full; ``schedulable=False`` keeps users from applying its clusters."""
+    async def delete(self, host_id: str) -> None:
+        """Delete a host without clusters (``ConflictError`` otherwise: clean it first)."""
+    async def fillup(self, host_id: str) -> Host:
+        """Create free clusters up to the host's capacity."""
+    async def get(self, host_id: str) -> Host:
+        """One host by id; ``NotFoundError`` if there is none."""
+    async def list(self, where: Mapping[str, Any] | None = ..., *, name: str | None = ..., worker_api: str | None = ..., type: str | None = ..., status: HostStatus | str | None = ..., autofill: bool | None = ..., schedulable: bool | None = ...) -> list[Host]:
+        """Hosts whose fields equal the given values (``status="active"``); ``where`` is Cello's raw filter for any other field."""
+    async def reset(self, host_id: str) -> Host:
+        """Recreate the host's free clusters (fresh ids, same names and ports)."""
+    async def update(self, host_id: str, *, name: str | None = ..., worker_api: str | None = ..., capacity: int | None = ..., autofill: bool | None = ..., schedulable: bool | None = ..., log_level: str | None = ..., log_type: str | None = ..., log_server: str | None = ..., node_selector: Mapping[str, str] | None = ...) -> Host:
+        """Change the given fields (``capacity`` not below the host's clusters)."""
 
 class AsyncMLBenchAPI:
     """The MLBench dashboard surface: ``pods``, ``runs``, ``metrics``."""
     pods: AsyncMLBenchPodsAPI
     runs: AsyncMLBenchRunsAPI
     metrics: AsyncMLBenchMetricsAPI
-    async def root(self) -> dict[str, str]: ...
+    async def root(self) -> dict[str, str]:
+        """The API root: the URL of ``pods``, ``runs`` and ``metrics``."""
 
 class AsyncMLBenchPodsAPI:
     """The worker pods (pods labelled ``app=mlbench``, ``component=worker``)."""
-    async def list(self) -> list[KubePod]: ...
+    async def list(self) -> list[KubePod]:
+        """Every worker pod: name, labels, phase and IP ("" while it has none)."""
 
 class AsyncMLBenchRunsAPI:
     """Benchmark runs: create, list, read, wait for, finish and delete."""
-    async def create(self, *, name: str, num_workers: int, num_cpus: float, max_bandwidth: int = ..., image: str = ..., backend: str = ..., gpu_enabled: bool = ..., light_target: bool = ..., duration: float = ..., placement_deadline: float = ...) -> Run: ...
-    async def delete(self, run_id: int | str) -> None: ...
-    async def finish(self, run_id: int | str, *, state: str | RunState = ...) -> Run: ...
-    async def get(self, run_id: int | str) -> Run: ...
-    async def list(self) -> list[Run]: ...
-    async def wait(self, run_id: int | str, *, state: str | RunState = ..., timeout: float = ..., interval: float = ...) -> Run: ...
+    async def create(self, *, name: str, num_workers: int, num_cpus: float, max_bandwidth: int = ..., image: str = ..., backend: str = ..., gpu_enabled: bool = ..., light_target: bool = ..., duration: float = ..., placement_deadline: float = ...) -> Run:
+        """Start a run of ``num_workers`` worker pods with ``num_cpus`` each; it is ``initialized`` until they all run. ``ConflictError`` while another run is active."""
+    async def delete(self, run_id: int | str) -> None:
+        """Delete a run: its workers stop and its metrics (and its workers') go."""
+    async def finish(self, run_id: int | str, *, state: str | RunState = ...) -> Run:
+        """Mark an active run ``finished`` (a started run) or ``failed``; its workers stop."""
+    async def get(self, run_id: int | str) -> Run:
+        """One run with its ``job_metadata`` (``stdout``, ``stderr``, ``pods``, ``command``)."""
+    async def list(self) -> list[Run]:
+        """Every run (``job_metadata`` is ``{}`` here, as on the dashboard: use ``get``)."""
+    async def wait(self, run_id: int | str, *, state: str | RunState = ..., timeout: float = ..., interval: float = ...) -> Run:
+        """Poll until the run is in ``state``; ``ConflictError`` if it ends in another state, ``ServiceUnavailableError`` after ``timeout`` seconds."""
 
 class AsyncMLBenchMetricsAPI:
     """Pod and run metrics: record points, read series (averaged, filtered), archives."""
-    async def all(self) -> AllMetrics: ...
-    async def get(self, pod_name_or_run_id: str | int, *, since: datetime | str | None = ..., metric_type: str | None = ..., summarize: int | None = ..., metric_filter: str | None = ..., last_n: int | None = ...) -> dict[str, list[MetricValue]]: ...
-    async def record(self, *, name: str, value: str | float, run_id: int | None = ..., pod_name: str | None = ..., date: datetime | str | None = ..., metadata: str = ..., cumulative: bool = ...) -> Metric: ...
-    async def record_batch(self, points: Iterable[MetricPost | Mapping[str, Any]]) -> int: ...
-    async def zip(self, pod_name_or_run_id: str | int, *, since: datetime | str | None = ..., metric_type: str | None = ..., summarize: int | None = ..., metric_filter: str | None = ..., last_n: int | None = ...) -> bytes: ...
+    async def all(self) -> AllMetrics:
+        """Every pod's and run's metrics, whole (runs keyed by name)."""
+    async def get(self, pod_name_or_run_id: str | int, *, since: datetime | str | None = ..., metric_type: str | None = ..., summarize: int | None = ..., metric_filter: str | None = ..., last_n: int | None = ...) -> MetricSeries:
+        """A pod's (by name) or run's (by id) series by metric name, sorted by date: points at or after ``since``, averaged into ``summarize`` buckets, only ``metric_filter``, the last ``last_n``. ``metric_type`` defaults to ``run`` for an integer and ``pod`` otherwise. The answer is a ``dict`` with ``to_pandas()``."""
+    async def record(self, *, name: str, value: str | float, run_id: int | None = ..., pod_name: str | None = ..., date: datetime | str | None = ..., metadata: str = ..., cumulative: bool = ...) -> Metric:
+        """Save one point of a run's (``run_id``) or a pod's (``pod_name``) metric; the value is kept as the string given (numbers are written with ``str``)."""
+    async def record_batch(self, points: Iterable[MetricPost | Mapping[str, Any]]) -> int:
+        """Save many points (of any runs and pods) in one call; returns how many."""
+    async def zip(self, pod_name_or_run_id: str | int, *, since: datetime | str | None = ..., metric_type: str | None = ..., summarize: int | None = ..., metric_filter: str | None = ..., last_n: int | None = ...) -> bytes:
+        """The dashboard's zip archive of a pod's or run's metrics (``result_<metric>.json``, and for a run ``official_result.txt`` and ``<pod>_<metric>.json``)."""

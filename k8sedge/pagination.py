@@ -19,6 +19,9 @@ T = TypeVar("T")
 
 @frozen(kw_only=True)
 class Pagination:
+    """A list answer's ``pagination``: ``total`` items, this ``page`` (from 1), ``limit`` per page,
+    ``pages``."""
+
     total: int
     page: int
     limit: int

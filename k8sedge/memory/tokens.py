@@ -82,10 +82,8 @@ class TokenService:
                     "verify_iat": False,
                 },
             )
-        except jwt.InvalidSignatureError:
-            return None, "invalid signature"
         except jwt.PyJWTError as exc:
-            return None, f"invalid token: {exc}"
+            return None, _reason(exc)
         if len(self._verified) >= MAX_CACHED:
             self._verified.clear()
         self._verified[token] = claims
@@ -97,7 +95,7 @@ class TokenService:
         try:
             exp, iat = float(claims["exp"]), float(claims["iat"])
         except (TypeError, ValueError):
-            return None, "invalid token: bad exp or iat"
+            return None, "token has a bad exp or iat claim"
         if now > exp + LEEWAY:
             return None, "token expired"
         if iat > now + LEEWAY:
@@ -133,3 +131,16 @@ class TokenService:
     def revoked_count(self) -> int:
         self._prune()
         return len(self._revoked)
+
+
+def _reason(exc: Exception) -> str:
+    """What is wrong with a token, in words (not PyJWT's exception text)."""
+    if isinstance(exc, jwt.InvalidSignatureError):
+        return "invalid signature: the token was not signed by this server"
+    if isinstance(exc, jwt.InvalidAlgorithmError):
+        return f"token not signed with {ALGORITHM}"
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        return f"token lacks the {exc.claim!r} claim"
+    if isinstance(exc, jwt.InvalidIssuerError):
+        return "token issued by another issuer"
+    return "malformed token: not a JWT"

@@ -218,6 +218,7 @@ class HostsAPI(Facade):
         return self._call(S.list_hosts, _filter(where, fields))
 
     def get(self, host_id: str) -> Host:
+        """One host by id; ``NotFoundError`` if there is none."""
         return self._call(S.get_host, _identifier(host_id, "host_id"))
 
     def update(

@@ -20,6 +20,7 @@ from typing import Any
 
 from attrs import field, frozen
 
+from ..._display import Model
 from ...errors import BadRequestError
 from ...timeutil import parse_timestamp
 
@@ -154,9 +155,11 @@ def _object(data: Any, what: str) -> Mapping[str, Any]:
 # -- objects ---------------------------------------------------------------------------------
 
 
-@frozen(kw_only=True)
-class Cluster:
+@frozen(kw_only=True, repr=False)
+class Cluster(Model):
     """A blockchain cluster of the pool: free (``user_id == ""``) or applied by a user."""
+
+    summary = ("name", "status", "health", "user_id", "id")
 
     id: str
     name: str = ""
@@ -247,10 +250,12 @@ def _api_url(rest: str) -> str:
     return "" if not rest else rest if "://" in rest else f"http://{rest}"
 
 
-@frozen(kw_only=True)
-class Host:
+@frozen(kw_only=True, repr=False)
+class Host(Model):
     """A host of the pool: a set of the cluster's nodes that carries up to ``capacity``
     blockchain clusters (``node_selector`` picks the nodes; empty: every node)."""
+
+    summary = ("name", "status", "capacity", "clusters", "id")
 
     id: str
     name: str = ""
@@ -288,6 +293,7 @@ class Host:
 
     @classmethod
     def from_dict(cls, data: Any) -> Host:
+        """Read a host as any Cello era wrote it."""
         data = _object(data, "host")
         if not _text(data, "id"):
             raise BadRequestError("a host needs an id", {"id": "required"})

@@ -137,6 +137,7 @@ class NodesAPI(Facade):
         return self._pages(S.list_nodes, limit)
 
     def get(self, node_id: str) -> Node:
+        """One node by id; ``NotFoundError`` if there is none."""
         return self._call(S.get_node, identifier(node_id, "node_id"))
 
     def update_status(
@@ -156,6 +157,7 @@ class NodesAPI(Facade):
         return self.update_status(node_id, heartbeat=True)
 
     def delete(self, node_id: str) -> OperationResult:
+        """Remove a node; the pods bound to it go, and their controllers replace them elsewhere."""
         return self._call(S.delete_node, identifier(node_id, "node_id"))
 
 
@@ -194,15 +196,19 @@ class WorkloadsAPI(Facade):
         namespace: str | None = None,
         status: str | None = None,
     ) -> Page[Workload]:
+        """One page of workloads (``page`` from 1, ``limit`` 1 to 100), optionally of one
+        ``namespace`` or ``status``."""
         check_page(page, limit)
         return self._call(S.list_workloads, page, limit, namespace, status)
 
     def iter(
         self, limit: int = MAX_LIMIT, *, namespace: str | None = None, status: str | None = None
     ) -> Iterator[Workload]:
+        """Every workload, page after page (fetched as needed)."""
         return self._pages(S.list_workloads, limit, namespace, status)
 
     def get(self, workload_id: str) -> Workload:
+        """One workload by id, with its status, ready replicas and nodes."""
         return self._call(S.get_workload, identifier(workload_id, "workload_id"))
 
     def update(
@@ -221,6 +227,7 @@ class WorkloadsAPI(Facade):
         return self._call(S.update_workload, identifier(workload_id, "workload_id"), update)
 
     def delete(self, workload_id: str) -> OperationResult:
+        """Delete a workload and its replicas."""
         return self._call(S.delete_workload, identifier(workload_id, "workload_id"))
 
     def deploy(
@@ -289,6 +296,7 @@ class TokensAPI(Facade):
     """JWT tokens for nodes: generate, validate, revoke."""
 
     def generate(self, node_id: str, expiration: str = "24h") -> IssuedToken:
+        """Issue a node token (an HS256 JWT) valid for ``expiration`` (e.g. ``"24h"``)."""
         request = build(TokenRequest, node_id=node_id, expiration=expiration)
         return self._call(S.generate_token, request)
 
@@ -297,6 +305,7 @@ class TokensAPI(Facade):
         return self._call(S.validate_token, token if isinstance(token, str) else "")
 
     def revoke(self, token: str) -> OperationResult:
+        """Revoke a valid token until it expires; ``BadRequestError`` for an invalid one."""
         return self._call(S.revoke_token, identifier(token, "token"))
 
 

@@ -58,6 +58,8 @@ T = TypeVar("T")
 
 @frozen(kw_only=True, repr=False)
 class Health(Model):
+    """What ``health()`` answers: ``healthy`` and the server's version."""
+
     summary = ("status", "version")
     status: str
     version: str
@@ -86,6 +88,8 @@ class NodeStatus(enum.StrEnum):
 
 @frozen(kw_only=True)
 class NodeRegistration:
+    """The body of ``POST /nodes``: what ``nodes.register`` sends."""
+
     name: str
     address: str
     capabilities: list[str] = field(factory=list)
@@ -95,6 +99,8 @@ class NodeRegistration:
 
 @frozen(kw_only=True)
 class NodeStatusUpdate:
+    """The body of ``PUT /nodes/{id}/status``: a status, a heartbeat, reported usage."""
+
     status: NodeStatus | None = None
     heartbeat: bool = False
     resources: dict[str, Quantity] = field(factory=dict)
@@ -102,6 +108,8 @@ class NodeStatusUpdate:
 
 @frozen(kw_only=True, repr=False)
 class Node(Model):
+    """An edge node: its registration, status, liveness and resources."""
+
     summary = ("name", "status", "address", "id")
     id: str
     name: str
@@ -119,6 +127,8 @@ class Node(Model):
 
 
 class WorkloadType(enum.StrEnum):
+    """What runs a workload's replicas: a ``deployment`` or a ``statefulset``."""
+
     DEPLOYMENT = "deployment"
     STATEFULSET = "statefulset"
 
@@ -146,6 +156,8 @@ class PlacementStrategy(enum.StrEnum):
 
 @frozen(kw_only=True)
 class PlacementConstraint:
+    """One node-label requirement of a placement (``key``, ``operator``, ``values``)."""
+
     key: str
     operator: Operator
     values: list[str] = field(factory=list)
@@ -153,12 +165,16 @@ class PlacementConstraint:
 
 @frozen(kw_only=True)
 class Placement:
+    """A workload's placement: a strategy and node-label constraints."""
+
     strategy: PlacementStrategy = PlacementStrategy.EDGE_FIRST
     constraints: list[PlacementConstraint] = field(factory=list)
 
 
 @frozen(kw_only=True)
 class ResourceRequirements:
+    """A workload's per-replica ``requests`` and ``limits`` (Kubernetes quantities)."""
+
     requests: dict[str, Quantity] = field(factory=dict)
     limits: dict[str, Quantity] = field(factory=dict)
 
@@ -187,6 +203,9 @@ class WorkloadUpdate:
 
 
 class WorkloadStatus(enum.StrEnum):
+    """A workload's status: ``created``, ``deploying`` or ``updating`` while a rollout is under
+    way, ``running``, or ``pending`` when replicas cannot be placed."""
+
     CREATED = "created"
     DEPLOYING = "deploying"
     UPDATING = "updating"
@@ -196,6 +215,8 @@ class WorkloadStatus(enum.StrEnum):
 
 @frozen(kw_only=True, repr=False)
 class Workload(Model):
+    """A workload: its spec, status, ready replicas and the nodes its replicas run on."""
+
     summary = ("name", "namespace", "status", "replicas", "ready_replicas", "id")
     id: str
     name: str
@@ -224,6 +245,8 @@ class DeployStrategy(enum.StrEnum):
 
 @frozen(kw_only=True)
 class DeployRequest:
+    """The body of ``POST /workloads/{id}/deploy``: target nodes and strategy."""
+
     nodes: list[str] | None = None
     strategy: DeployStrategy = DeployStrategy.ROLLING
 
@@ -243,6 +266,9 @@ class DeployResult(Model):
 
 
 class DeploymentStatus(enum.StrEnum):
+    """A rollout's status: ``in_progress``, ``waiting`` (for offline nodes), ``complete``,
+    ``pending`` (cannot be placed) or ``superseded`` by a newer one."""
+
     IN_PROGRESS = "in_progress"
     WAITING = "waiting"
     COMPLETE = "complete"
@@ -277,12 +303,16 @@ class Deployment(Model):
 
 @frozen(kw_only=True)
 class NetworkStats:
+    """A metrics sample's network counters (bytes received and sent)."""
+
     rx_bytes: int = 0
     tx_bytes: int = 0
 
 
 @frozen(kw_only=True)
 class ContainerMetrics:
+    """One container's usage in a metrics sample."""
+
     name: str
     cpu_usage: float = 0.0
     memory_usage: float = 0.0
@@ -304,18 +334,24 @@ class MetricsSample:
 
 @frozen(kw_only=True)
 class RecordResult:
+    """What recording metrics answers: success and the recording time."""
+
     success: bool
     recorded_at: datetime
 
 
 @frozen(kw_only=True)
 class MetricPoint:
+    """One bucket of a metric series: its start time and mean value."""
+
     timestamp: datetime
     value: float
 
 
 @frozen(kw_only=True, repr=False)
 class NodeMetrics(Model):
+    """A node's metric series over a time frame, bucketed at a resolution."""
+
     summary = ("node_name", "timeframe", "resolution")
 
     def to_pandas(self) -> Any:
@@ -336,6 +372,8 @@ class NodeMetrics(Model):
 
 @frozen(kw_only=True)
 class NodeMetricsSummary:
+    """One node's averages in an ``AggregatedMetrics`` answer."""
+
     name: str
     cpu_usage_avg: float | None = None
     memory_usage_avg: float | None = None
@@ -343,6 +381,8 @@ class NodeMetricsSummary:
 
 @frozen(kw_only=True, repr=False)
 class AggregatedMetrics(Model):
+    """Every node's metrics averaged per bucket (Σsum/Σcount), and each node's averages."""
+
     summary = ("nodes_count", "timeframe", "resolution")
 
     def to_pandas(self) -> Any:
@@ -365,12 +405,16 @@ class AggregatedMetrics(Model):
 
 @frozen(kw_only=True)
 class TokenRequest:
+    """The body of ``POST /security/tokens``: a node and an expiration."""
+
     node_id: str
     expiration: str = "24h"
 
 
 @frozen(kw_only=True, repr=False)
 class IssuedToken(Model):
+    """A node token (an HS256 JWT) and when it expires."""
+
     summary = ("expires_at",)
     token: str
     expires_at: datetime

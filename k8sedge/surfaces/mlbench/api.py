@@ -18,7 +18,7 @@ from .models import (
     KubePod,
     Metric,
     MetricPost,
-    MetricValue,
+    MetricSeries,
     Recorded,
     Run,
     RunRequest,
@@ -217,12 +217,13 @@ class MLBenchMetricsAPI(Facade):
         summarize: int | None = None,
         metric_filter: str | None = None,
         last_n: int | None = None,
-    ) -> dict[str, list[MetricValue]]:
+    ) -> MetricSeries:
         """A pod's (by name) or run's (by id) series by metric name, sorted by date:
         points at or after ``since``, averaged into ``summarize`` buckets, only
         ``metric_filter``, the last ``last_n``. ``metric_type`` defaults to ``run`` for an
-        integer and ``pod`` otherwise."""
-        return self._call(
+        integer and ``pod`` otherwise. The answer is a ``dict`` with ``to_pandas()``."""
+        return self._then(
+            MetricSeries,
             S.get_metrics,
             _key(pod_name_or_run_id),
             _since(since),

@@ -17,6 +17,7 @@ from typing import Any
 
 from attrs import field, frozen
 
+from ..._display import Model, frame, html_table
 from ...errors import BadRequestError
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "KubePod",
     "Metric",
     "MetricPost",
+    "MetricSeries",
     "MetricType",
     "MetricValue",
     "Recorded",
@@ -45,6 +47,17 @@ MAX_VALUE = 255  # KubeMetric.value is a CharField(max_length=255)
 BACKENDS = ("mpi", "nccl", "gloo")
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off", "")
+
+
+class _Shown(Model):
+    """A compact repr, an HTML table in Jupyter, and ``to_dict()`` in the dashboard's wire
+    form."""
+
+    def to_dict(self) -> Any:
+        """The dashboard's wire form (its date format, labels as a Python dict literal)."""
+        from .wire import converter
+
+        return converter.unstructure(self)
 
 
 class RunState(enum.StrEnum):
@@ -75,10 +88,12 @@ class MetricType(enum.StrEnum):
     RUN = "run"
 
 
-@frozen(kw_only=True)
-class KubePod:
+@frozen(kw_only=True, repr=False)
+class KubePod(_Shown):
     """A worker pod. On the wire ``labels`` is the dashboard's Python ``str(dict)``
     (``"{'app': 'mlbench', ...}"``); here it is a dict."""
+
+    summary = ("name", "phase", "ip")
 
     name: str
     labels: dict[str, str] = field(factory=dict)
@@ -87,6 +102,7 @@ class KubePod:
 
     @classmethod
     def json_schema(cls) -> dict[str, Any]:
+        """The wire schema (``labels`` is a Python dict literal there), for OpenAPI."""
         return {
             "type": "object",
             "required": ["name", "labels", "phase", "ip"],
@@ -99,11 +115,13 @@ class KubePod:
         }
 
 
-@frozen(kw_only=True)
-class Run:
+@frozen(kw_only=True, repr=False)
+class Run(_Shown):
     """A benchmark run. ``job_metadata`` (``stdout``, ``stderr``, ``pods``, ``command``,
     ``master_name``) is filled in by ``runs.get``; lists and creation answer ``{}``, as the
     dashboard does."""
+
+    summary = ("id", "name", "state", "num_workers")
 
     id: int
     name: str
@@ -115,10 +133,12 @@ class Run:
     num_workers: int | None = None
 
 
-@frozen(kw_only=True)
-class MetricValue:
+@frozen(kw_only=True, repr=False)
+class MetricValue(_Shown):
     """One point of a series: its date, its value as posted (a string) and whether it is
     cumulative."""
+
+    summary = ("date", "value")
 
     date: datetime
     value: str
@@ -127,16 +147,15 @@ class MetricValue:
     @property
     def number(self) -> float | None:
         """The value as a float (None if it is not a number)."""
-        try:
-            return float(self.value)
-        except ValueError:
-            return None
+        return _number_or_none(self.value)
 
 
-@frozen(kw_only=True)
-class Metric:
+@frozen(kw_only=True, repr=False)
+class Metric(_Shown):
     """A stored metric point with its name and metadata (the dashboard's
     ``KubeMetricsSerializer``); a recorded point also names its ``pod_name`` or ``run_id``."""
+
+    summary = ("name", "value", "date")
 
     name: str
     value: str
@@ -147,13 +166,97 @@ class Metric:
     run_id: int | None = None
 
 
-@frozen(kw_only=True)
-class AllMetrics:
+@frozen(kw_only=True, repr=False)
+class AllMetrics(_Shown):
     """Every pod's and run's metrics by metric name; runs are keyed by name, as the dashboard
     keys them (a later run of the same name wins)."""
 
     pod_metrics: dict[str, dict[str, list[Metric]]] = field(factory=dict)
     run_metrics: dict[str, dict[str, list[Metric]]] = field(factory=dict)
+
+    def __repr__(self) -> str:
+        return f"AllMetrics({len(self.pod_metrics)} pods, {len(self.run_metrics)} runs)"
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per point: ``kind`` (pod or run), ``owner``, ``metric``, ``date``,
+        ``value``, ``number`` (the value as a float, or None) and ``cumulative``."""
+        out = []
+        for kind, owners in (("pod", self.pod_metrics), ("run", self.run_metrics)):
+            for owner, series in owners.items():
+                for metric, points in series.items():
+                    for point in points:
+                        out.append(
+                            {
+                                "kind": kind,
+                                "owner": owner,
+                                "metric": metric,
+                                "date": point.date,
+                                "value": point.value,
+                                "number": _number_or_none(point.value),
+                                "cumulative": point.cumulative,
+                            }
+                        )
+        return out
+
+    def to_pandas(self) -> Any:
+        """Every point, one row each (``rows()``), as a pandas DataFrame."""
+        return frame(self.rows(), _ALL_COLUMNS)
+
+    def _repr_html_(self) -> str:
+        counts = [
+            (kind, owner, metric, len(points))
+            for kind, owners in (("pod", self.pod_metrics), ("run", self.run_metrics))
+            for owner, series in owners.items()
+            for metric, points in series.items()
+        ]
+        return html_table(["kind", "owner", "metric", "points"], counts, caption="AllMetrics")
+
+
+_ALL_COLUMNS = ["kind", "owner", "metric", "date", "value", "number", "cumulative"]
+_SERIES_COLUMNS = ["metric", "date", "value", "number", "cumulative"]
+
+
+def _number_or_none(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+class MetricSeries(dict[str, list[MetricValue]]):
+    """What ``metrics.get`` answers: a pod's or run's series by metric name (a ``dict``),
+    with ``to_pandas()`` and a table in Jupyter."""
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per point: ``metric``, ``date``, ``value``, ``number``, ``cumulative``."""
+        return [
+            {
+                "metric": metric,
+                "date": point.date,
+                "value": point.value,
+                "number": _number_or_none(point.value),
+                "cumulative": point.cumulative,
+            }
+            for metric, points in self.items()
+            for point in points
+        ]
+
+    def to_pandas(self) -> Any:
+        """Every point, one row each, as a pandas DataFrame (long form: pivot on ``metric``
+        for one column per metric)."""
+        return frame(self.rows(), _SERIES_COLUMNS)
+
+    def _repr_html_(self) -> str:
+        rows = [
+            (
+                metric,
+                len(points),
+                points[0].date if points else "",
+                points[-1].value if points else "",
+            )
+            for metric, points in self.items()
+        ]
+        return html_table(["metric", "points", "first date", "last value"], rows, caption="metrics")
 
 
 @frozen(kw_only=True)

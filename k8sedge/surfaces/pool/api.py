@@ -77,12 +77,15 @@ class PoolNodeJobsAPI(Facade):
     """The jobs a node's core runs."""
 
     def list(self, node_id: str) -> list[JobListItem]:
+        """The node's running jobs (id and start time)."""
         return self._call(S.list_node_jobs, node_id)
 
     def get(self, node_id: str, job_id: str) -> JobResult:
+        """One of the node's jobs, running or finished."""
         return self._call(S.get_node_job, node_id, job_id)
 
     def kill(self, node_id: str, job_id: str) -> None:
+        """Kill a job of the node (SIGKILL)."""
         return self._call(S.kill_node_job, node_id, job_id)
 
 
@@ -90,9 +93,11 @@ class PoolNodeProcessesAPI(Facade):
     """The processes of a node: its core (pid 1) and one core per running container."""
 
     def list(self, node_id: str) -> list[Process]:
+        """The node's processes: its core (pid 1) and one core per running container."""
         return self._call(S.list_node_processes, node_id)
 
     def get(self, node_id: str, pid: int) -> Process:
+        """One of the node's processes by pid."""
         return self._call(S.get_node_process, node_id, _pid(pid))
 
     def kill(self, node_id: str, pid: int) -> None:
@@ -112,6 +117,7 @@ class PoolNodesAPI(Facade):
         self.processes = PoolNodeProcessesAPI(runner)
 
     def list(self) -> list[PoolNode]:
+        """Every node of the pool (every node of the cluster): id, hostname, status."""
         return self._call(S.list_nodes)
 
     def get(self, node_id: str) -> PoolNode:
@@ -128,18 +134,23 @@ class PoolNodesAPI(Facade):
         return self._call(S.reboot_node, node_id)
 
     def state(self, node_id: str) -> CoreState:
+        """The node core's resource use (zeros: not simulated)."""
         return self._call(S.node_state, node_id)
 
     def cpus(self, node_id: str) -> Sequence[CPUInfo]:
+        """One ``CPUInfo`` per CPU of the node's capacity."""
         return self._call(S.node_cpus, node_id)
 
     def disks(self, node_id: str) -> Sequence[DiskInfo]:
+        """The node's disks: its ephemeral storage, size in GiB."""
         return self._call(S.node_disks, node_id)
 
     def nics(self, node_id: str) -> Sequence[NicInfo]:
+        """The node's network interfaces (its addresses)."""
         return self._call(S.node_nics, node_id)
 
     def info(self, node_id: str) -> OSInfo:
+        """The node's OS information: boot time, uptime, number of processes, hostname."""
         return self._call(S.node_info, node_id)
 
     def ping(self, node_id: str) -> bool:
@@ -151,6 +162,7 @@ class PoolContainersAPI(Facade):
     """Containers: pods bound to a node."""
 
     def list(self, node_id: str) -> list[ContainerListItem]:
+        """The node's containers: id, hostname, flist, status."""
         return self._call(S.list_containers, node_id)
 
     def create(
@@ -186,21 +198,27 @@ class PoolContainersAPI(Facade):
         return self._call(S.create_container, node_id, request)
 
     def get(self, node_id: str, container_id: str) -> Container:
+        """One container with its whole create request and status."""
         return self._call(S.get_container, node_id, container_id)
 
     def delete(self, node_id: str, container_id: str) -> None:
+        """Delete a container (its pod goes)."""
         return self._call(S.delete_container, node_id, container_id)
 
     def start(self, node_id: str, container_id: str) -> None:
+        """Start a stopped container (its init processes start again); a no-op if it runs."""
         return self._call(S.start_container, node_id, container_id)
 
     def stop(self, node_id: str, container_id: str) -> None:
+        """Stop a container (its processes end, its jobs are killed); a no-op if stopped."""
         return self._call(S.stop_container, node_id, container_id)
 
     def state(self, node_id: str, container_id: str) -> CoreState:
+        """The container core's resource use (zeros: not simulated)."""
         return self._call(S.container_state, node_id, container_id)
 
     def info(self, node_id: str, container_id: str) -> OSInfo:
+        """The container's OS information."""
         return self._call(S.container_info, node_id, container_id)
 
 
@@ -212,6 +230,7 @@ class PoolJobsAPI(Facade):
         return self._call(S.list_jobs, node_id, container_id)
 
     def get(self, node_id: str, container_id: str, job_id: str) -> JobResult:
+        """One job of the container, running or finished (``state: killed``)."""
         return self._call(S.get_job, node_id, container_id, job_id)
 
     def kill(self, node_id: str, container_id: str, job_id: str) -> None:
@@ -219,6 +238,7 @@ class PoolJobsAPI(Facade):
         return self._call(S.kill_job, node_id, container_id, job_id)
 
     def signal(self, node_id: str, container_id: str, job_id: str, signal: int = 15) -> None:
+        """Send a signal (1 to 64) to a job; a terminating one kills it."""
         check_signal(signal)
         return self._call(S.signal_job, node_id, container_id, job_id, signal)
 
@@ -227,6 +247,7 @@ class PoolProcessesAPI(Facade):
     """Processes of a container (pid 1 is its core)."""
 
     def list(self, node_id: str, container_id: str) -> list[Process]:
+        """The container's processes: its core (pid 1), init processes, started ones."""
         return self._call(S.list_processes, node_id, container_id)
 
     def start(
@@ -245,6 +266,7 @@ class PoolProcessesAPI(Facade):
         return self._call(S.start_process, node_id, container_id, spec)
 
     def get(self, node_id: str, container_id: str, pid: int) -> Process:
+        """One of the container's processes by pid."""
         return self._call(S.get_process, node_id, container_id, _pid(pid))
 
     def kill(self, node_id: str, container_id: str, pid: int) -> None:
@@ -252,6 +274,7 @@ class PoolProcessesAPI(Facade):
         return self._call(S.kill_process, node_id, container_id, _pid(pid))
 
     def signal(self, node_id: str, container_id: str, pid: int, signal: int = 15) -> None:
+        """Send a signal (1 to 64) to a process; a terminating one ends it."""
         check_signal(signal)
         return self._call(S.signal_process, node_id, container_id, _pid(pid), signal)
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from attrs import field, frozen
 
+from ..._display import Model
+
 __all__ = [
     "CPUInfo",
     "CPUStats",
@@ -44,17 +46,33 @@ def _wire(name: str, *aliases: str) -> dict[str, Any]:
     return {"wire": name, "aliases": aliases}
 
 
+class _Shown(Model):
+    """A compact repr, an HTML table in Jupyter, and ``to_dict()`` in the pool's wire form."""
+
+    def to_dict(self) -> Any:
+        """The pool's wire form (``usedPercent``, ``startTime``…)."""
+        from .wire import pool_converter
+
+        return pool_converter.unstructure(self)
+
+
 class NodeStatus(enum.StrEnum):
+    """A pool node is ``running``, or ``halted`` while it is down (offline, rebooting)."""
+
     RUNNING = "running"
     HALTED = "halted"
 
 
 class ContainerStatus(enum.StrEnum):
+    """A container is ``running``, or ``halted`` once stopped."""
+
     RUNNING = "running"
     HALTED = "halted"
 
 
 class NicType(enum.StrEnum):
+    """The kind of a container nic."""
+
     ZEROTIER = "zerotier"
     VXLAN = "vxlan"
     VLAN = "vlan"
@@ -63,6 +81,8 @@ class NicType(enum.StrEnum):
 
 
 class JobState(enum.StrEnum):
+    """A job's state (the core's result states); simulated jobs are ``running`` or ``killed``."""
+
     UNKNOWN_CMD = "unknown_cmd"
     ERROR = "error"
     SUCCESS = "success"
@@ -75,19 +95,23 @@ class JobState(enum.StrEnum):
 # -- nodes -----------------------------------------------------------------------------------
 
 
-@frozen(kw_only=True)
-class PoolNode:
+@frozen(kw_only=True, repr=False)
+class PoolNode(_Shown):
     """A node of the pool: a cluster node (``hostname`` is its name, ``id`` its edge id)."""
+
+    summary = ("hostname", "status", "id")
 
     id: str
     hostname: str
     status: NodeStatus
 
 
-@frozen(kw_only=True)
-class MemInfo:
+@frozen(kw_only=True, repr=False)
+class MemInfo(_Shown):
     """``GET /nodes/{id}/mem``: bytes; buffers, cached, active, inactive and wired are 0
     (the simulation does not model a page cache)."""
+
+    summary = ("total", "used", "used_percent")
 
     active: int = 0
     available: int = 0
@@ -145,9 +169,11 @@ class NicInfo:
     name: str = ""
 
 
-@frozen(kw_only=True)
-class OSInfo:
+@frozen(kw_only=True, repr=False)
+class OSInfo(_Shown):
     """``OSInfo``: boot time and uptime in seconds, the number of processes."""
+
+    summary = ("hostname", "uptime", "procs")
 
     boot_time: int = field(default=0, metadata=_wire("bootTime"))
     hostname: str = ""
@@ -181,9 +207,11 @@ class CPUStats:
     user: float = 0.0
 
 
-@frozen(kw_only=True)
-class Process:
+@frozen(kw_only=True, repr=False)
+class Process(_Shown):
     """A process: its command line, pid and (simulated: zero) resource use."""
+
+    summary = ("pid", "cmdline")
 
     cmdline: str
     cpu: CPUStats = field(factory=CPUStats)
@@ -205,17 +233,21 @@ class ProcessSpec:
     stdin: str = ""
 
 
-@frozen(kw_only=True)
-class JobListItem:
+@frozen(kw_only=True, repr=False)
+class JobListItem(_Shown):
     """A running job: its id and start time (epoch milliseconds)."""
+
+    summary = ("id", "start_time")
 
     id: str
     start_time: int = field(metadata=_wire("startTime"))
 
 
-@frozen(kw_only=True)
-class JobResult:
+@frozen(kw_only=True, repr=False)
+class JobResult(_Shown):
     """A job: a running one answers only ``id``, ``name``, ``startTime`` and ``state``."""
+
+    summary = ("id", "state", "start_time")
 
     id: str
     name: str = "core.system"
@@ -267,17 +299,23 @@ class ContainerCreate:
     storage: str | None = None
 
 
-@frozen(kw_only=True)
-class ContainerListItem:
+@frozen(kw_only=True, repr=False)
+class ContainerListItem(_Shown):
+    """A container of a pool node, as ``containers.list`` answers it."""
+
+    summary = ("id", "status", "flist")
+
     id: str = field(metadata=_wire("id", "name"))
     hostname: str
     flist: str
     status: ContainerStatus
 
 
-@frozen(kw_only=True)
-class Container:
+@frozen(kw_only=True, repr=False)
+class Container(_Shown):
     """A container with its whole spec, as created."""
+
+    summary = ("id", "hostname", "status", "container_id")
 
     id: str = field(metadata=_wire("id", "name"))
     hostname: str

@@ -55,6 +55,8 @@ class ResourceAPI(Facade):
         return self._then(KubeObject, S.apply, self.kind, _document(obj))
 
     def get(self, name: str, namespace: str | None = None) -> KubeObject:
+        """One object by name (and namespace, for namespaced kinds); ``NotFoundError`` if there is
+        none."""
         return self._then(KubeObject, S.get, self.kind, name, self._ns(namespace))
 
     def list(self, namespace: str | None = None, *, results: bool = False) -> list[KubeObject]:
@@ -63,10 +65,13 @@ class ResourceAPI(Facade):
         return self._then(_objects, S.list, self.kind, namespace, results)
 
     def delete(self, name: str, namespace: str | None = None) -> KubeObject:
+        """Delete an object; answers it as it was."""
         return self._then(KubeObject, S.delete, self.kind, name, self._ns(namespace))
 
 
 class PodsAPI(ResourceAPI):
+    """Pods: create, apply, get, list and delete, and each pod's scheduling ``result``."""
+
     def result(self, name: str, namespace: str | None = None) -> SchedulingResult:
         """The pod's last scheduling result: selected node, filter and score detail."""
         return self._then(_result, S.get, self.kind, name, self._ns(namespace))
@@ -111,6 +116,8 @@ class SimulatorAPI(Facade):
         return self._call(S.reset)
 
     def export(self) -> ResourcesForLoad:
+        """Every object and the scheduler configuration, as the real simulator exports them
+        (``ResourcesForLoad``)."""
         return self._call(S.export)
 
     def import_(

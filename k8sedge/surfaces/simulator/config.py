@@ -175,6 +175,9 @@ class Extender:
 
 @frozen(kw_only=True)
 class SchedulerConfiguration:
+    """A ``KubeSchedulerConfiguration`` (``kubescheduler.config.k8s.io/v1``): profiles, extenders
+    and the scheduler's settings."""
+
     api_version: str = API_VERSION
     kind: str = "KubeSchedulerConfiguration"
     parallelism: int | None = None

@@ -43,46 +43,56 @@ class KubeObject:
 
     @property
     def kind(self) -> str:
+        """The object's ``kind`` (``Pod``, ``Node``…)."""
         return str(self.raw.get("kind", ""))
 
     @property
     def metadata(self) -> dict[str, Any]:
+        """The object's ``metadata`` (a dict; empty if absent)."""
         metadata: dict[str, Any] = self.raw.setdefault("metadata", {})
         return metadata
 
     @property
     def name(self) -> str:
+        """``metadata.name``."""
         return str(self.metadata.get("name", ""))
 
     @property
     def namespace(self) -> str | None:
+        """``metadata.namespace`` (None for cluster-scoped objects)."""
         namespace = self.metadata.get("namespace")
         return None if namespace is None else str(namespace)
 
     @property
     def uid(self) -> str | None:
+        """``metadata.uid``."""
         uid = self.metadata.get("uid")
         return None if uid is None else str(uid)
 
     @property
     def resource_version(self) -> str | None:
+        """``metadata.resourceVersion``: grows with every write."""
         version = self.metadata.get("resourceVersion")
         return None if version is None else str(version)
 
     @property
     def labels(self) -> dict[str, str]:
+        """``metadata.labels``."""
         return dict(self.metadata.get("labels") or {})
 
     @property
     def annotations(self) -> dict[str, str]:
+        """``metadata.annotations`` (a pod's scheduling results are here)."""
         return dict(self.metadata.get("annotations") or {})
 
     @property
     def spec(self) -> dict[str, Any]:
+        """The object's ``spec``."""
         return dict(self.raw.get("spec") or {})
 
     @property
     def status(self) -> dict[str, Any]:
+        """The object's ``status``."""
         return dict(self.raw.get("status") or {})
 
     @property
@@ -145,10 +155,12 @@ class SchedulingResult:
 
     @property
     def scheduled(self) -> bool:
+        """Whether the pod was bound to a node."""
         return bool(self.selected_node)
 
     @classmethod
     def from_pod(cls, pod: dict[str, Any]) -> SchedulingResult:
+        """Read the result from a pod's annotations (k8sedge's, or the real simulator's)."""
         annotations = (pod.get("metadata") or {}).get("annotations") or {}
 
         def read(key: str) -> Any:
@@ -260,6 +272,7 @@ class ResourcesForLoad:
         return frame(rows, columns=["kind", "namespace", "name", "node"])
 
     def to_dict(self) -> dict[str, Any]:
+        """The real simulator's JSON (``storageClasses``, ``schedulerConfig``…)."""
         out: dict[str, Any] = {}
         for name in (
             "pods",
@@ -276,6 +289,7 @@ class ResourcesForLoad:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ResourcesForLoad:
+        """Read an export (missing lists are empty); ``BadRequestError`` names what is wrong."""
         from ...errors import BadRequestError
 
         if not isinstance(data, dict):
