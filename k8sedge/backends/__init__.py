@@ -50,6 +50,9 @@ class MemoryOptions(TypedDict, total=False):
     """Seeds the scheduler's tie-breaking and Cello's random draws (default 0)."""
     metrics_retention: float
     """Seconds metrics are kept (default 7 days)."""
+    data_dir: str | os.PathLike[str]
+    """Keep the cluster's state in SQLite in this directory, so that it survives a restart
+    (also ``memory:///path/to/dir``); without it the cluster lives in memory only."""
 
 
 class HttpOptions(TypedDict, total=False):
