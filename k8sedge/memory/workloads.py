@@ -338,8 +338,12 @@ class WorkloadController:
                 continue
             while deployment.status in _ACTIVE and deployment.next_step_at <= now:
                 changed = self._step(workload, deployment, now)
-                deployment.next_step_at = max(deployment.next_step_at, now - self.rollout_interval)
-                deployment.next_step_at += self.rollout_interval
+                # one batch per interval: after a jump of the clock, the batches that were
+                # due in the meantime are all done now
+                due = deployment.next_step_at
+                deployment.next_step_at = (due if math.isfinite(due) else now) + (
+                    self.rollout_interval
+                )
                 if not changed:
                     break
             if deployment.status not in _ACTIVE:

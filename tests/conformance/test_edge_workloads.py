@@ -280,3 +280,18 @@ def test_unknown_workload_is_not_found(any_client: k8sedge.Client) -> None:
         any_client.edge.workloads.update("nope", replicas=1)
     with pytest.raises(k8sedge.NotFoundError):
         any_client.edge.workloads.deployment("nope", "nope")
+
+
+def test_a_jump_of_the_clock_does_every_batch_that_fell_due(
+    client: k8sedge.Client, clock: ManualClock
+) -> None:
+    for i in range(4):
+        client.edge.nodes.heartbeat(register(client, f"edge-{i}").id)
+    w = workload(client, replicas=4)
+    client.edge.workloads.deploy(w.id)
+    client.edge.workloads.update(w.id, image="nginx:1.27")
+    clock.advance(10)  # four batches of one, one per second, were due by now
+    got = client.edge.workloads.get(w.id)
+    progress = client.edge.workloads.deployment(w.id, got.deployment_id or "")
+    assert progress.status is DeploymentStatus.COMPLETE
+    assert progress.updated_replicas == 4 and progress.batches_done == 4
