@@ -59,9 +59,16 @@ def cluster(
 @contextmanager
 def served(clock: ManualClock | None = None, **options: Any) -> Iterator[Served]:
     """A fresh memory cluster behind the server, on a real socket (rate limit off)."""
-    from .backends.http import HttpBackend
-    from .server import create_app
-    from .server.threaded import serve_in_thread
+    try:
+        from .backends.http import HttpBackend
+        from .server import create_app
+        from .server.threaded import serve_in_thread
+    except ImportError as exc:
+        from .errors import UnsupportedError
+
+        raise UnsupportedError(
+            f"served() needs the server extra: pip install 'k8sedge[server]' ({exc})"
+        ) from exc
 
     backend = MemoryBackend(clock=clock or ManualClock(START), **options)
     app = create_app(backend, rate_limit="off")

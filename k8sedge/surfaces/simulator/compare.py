@@ -24,9 +24,16 @@ __all__ = ["Comparison", "ConfigOutcome", "comparison_plan", "run_comparison"]
 _SECONDARY = "k8sedge-scheduler"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, repr=False)
 class ConfigOutcome:
     """Where one configuration put every pod, and why."""
+
+    def __repr__(self) -> str:
+        placed = sum(1 for node in self.placements.values() if node is not None)
+        return (
+            f"ConfigOutcome({self.name!r}: {placed} placed on {len(self.pods_per_node())} "
+            f"nodes, {len(self.unschedulable)} unschedulable)"
+        )
 
     name: str
     placements: dict[str, str | None]  # "namespace/name" -> node (None: unschedulable)
@@ -35,9 +42,11 @@ class ConfigOutcome:
 
     @property
     def unschedulable(self) -> list[str]:
+        """The pods it could not place."""
         return [pod for pod, node in self.placements.items() if node is None]
 
     def pods_per_node(self) -> dict[str, int]:
+        """How many pods it placed on each node."""
         counts: dict[str, int] = {}
         for node in self.placements.values():
             if node is not None:
@@ -45,14 +54,18 @@ class ConfigOutcome:
         return dict(sorted(counts.items()))
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, repr=False)
 class Comparison:
     """The outcome of every configuration, by name."""
+
+    def __repr__(self) -> str:
+        return f"Comparison({', '.join(map(repr, self.outcomes.values()))})"
 
     outcomes: dict[str, ConfigOutcome]
 
     @property
     def names(self) -> list[str]:
+        """The configurations' names, in order."""
         return list(self.outcomes)
 
     def differences(self) -> dict[str, dict[str, str | None]]:
