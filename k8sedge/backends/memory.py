@@ -6,6 +6,7 @@ from typing import Any
 
 from .._wire import load
 from ..clock import Clock
+from ..limits import Limits
 from ..memory import Cluster
 from ..surfaces import get_surface
 from ..surfaces.simulator.config import SchedulerConfiguration
@@ -32,6 +33,7 @@ class MemoryBackend:
         scheduler_config: SchedulerConfiguration | None = None,
         seed: int = 0,
         metrics_retention: float = 7 * 86400,
+        limits: Limits | None = None,
     ) -> None:
         self.cluster = Cluster(
             clock=clock,
@@ -41,6 +43,7 @@ class MemoryBackend:
             scheduler_config=scheduler_config,
             seed=seed,
             metrics_retention=metrics_retention,
+            limits=limits,
         )
         self._services: dict[str, Any] = {}
 

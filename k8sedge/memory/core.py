@@ -30,6 +30,8 @@ from ..kube.kinds import KINDS, kind_info
 from ..kube.snapshot import export_resources, fix_claim_ref, import_plan
 from ..kube.store import ADDED, DELETED, MODIFIED, ObjectStore, copy_object
 from ..kube.translate import pod_request
+from ..kube.validation import validate_object
+from ..limits import Limits
 from ..surfaces.simulator.config import (
     SchedulerConfiguration,
     config_from_dict,
@@ -48,6 +50,8 @@ from .workloads import WorkloadController
 __all__ = ["INITIAL_OBJECTS", "Cluster", "Extension"]
 
 E = TypeVar("E", bound="Extension")
+Plan = list[tuple[str, dict[str, Any]]]  # (plural, object) in the order an import applies them
+Undo = list[tuple[str, str, str | None, dict[str, Any] | None]]  # what an import replaced
 
 
 class Extension(Protocol):
@@ -66,6 +70,7 @@ class Extension(Protocol):
 
     def clear(self) -> None:
         """Forget everything (``reset``)."""
+
 
 INITIAL_OBJECTS: list[tuple[str, dict[str, Any]]] = [
     *[
@@ -107,6 +112,7 @@ class Cluster:
         scheduler_config: SchedulerConfiguration | None = None,
         seed: int = 0,
         metrics_retention: float = 7 * 86400,
+        limits: Limits | None = None,
     ) -> None:
         if grace_period <= 0:
             raise ValueError("grace_period must be positive")
@@ -116,6 +122,7 @@ class Cluster:
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         self.seed = seed
+        self.limits = limits or Limits()
         self._ticking = False
         self.initial_config = with_defaults(scheduler_config or SchedulerConfiguration())
         self.table = NodeTable()
@@ -310,6 +317,7 @@ class Cluster:
             info = kind_info(kind)
             raise BadRequestError(f"a {info.kind} must be a JSON object", {"body": "not an object"})
         obj = copy_object(obj)
+        validate_object(plural, obj, self.limits)
         with self.writing():
             self._admit(plural, obj)
             existed = None
@@ -461,27 +469,98 @@ class Cluster:
             )
 
     def import_(self, resources: ResourcesForLoad) -> None:
-        """Apply resources in the real simulator's order; bound pods stay bound."""
+        """Apply resources in the real simulator's order; bound pods stay bound. All or
+        nothing: every object is validated first, and if applying one still fails, what the
+        import changed is undone before the error is raised."""
+        plan: Plan = list(import_plan(resources))
+        if len(plan) > self.limits.max_import_objects:
+            raise BadRequestError(
+                f"an import may carry at most {self.limits.max_import_objects} objects "
+                f"(this one has {len(plan)})",
+                {"resources": f"more than {self.limits.max_import_objects} objects"},
+            )
+        config = None
+        if resources.scheduler_config is not None:
+            config = config_from_dict(resources.scheduler_config)  # raises if invalid
         with self.writing():
-            if resources.scheduler_config is not None:
-                self.update_config(resources.scheduler_config)
-            claim_uids: dict[str, str] = {}
-            for plural, obj in import_plan(resources):
-                name = obj["metadata"].get("name", "")
-                if plural == "pods":
-                    self._admit(plural, obj)
-                if plural == "persistentvolumes":
-                    fix_claim_ref(obj, claim_uids)
-                existed = self.store.find(plural, name, obj["metadata"].get("namespace"))
-                if existed is not None and plural == "pods":
-                    self.queue.forget(pod_key(existed))
-                stored = self.store.apply(plural, obj)
-                if plural == "persistentvolumeclaims":
-                    namespace = stored["metadata"]["namespace"]
-                    claim_uids[f"{namespace}/{name}"] = stored["metadata"]["uid"]
-                self.after(
-                    plural, MODIFIED if existed is not None else ADDED, stored, schedule=False
+            self._check_import(plan)
+            before = self.scheduler.config
+            undo: Undo = []
+            try:
+                if config is not None:
+                    self.update_config(resources.scheduler_config or {})
+                self._apply_plan(plan, undo)
+            except Exception:
+                self._undo_import(undo, before)
+                raise
+
+    def _check_import(self, plan: Plan) -> None:
+        """Every object valid, in an existing or imported namespace (before any write)."""
+        namespaces = {n["metadata"]["name"] for n in self.store.items("namespaces")}
+        for plural, obj in plan:
+            validate_object(plural, obj, self.limits)
+            name = obj["metadata"].get("name")
+            if not isinstance(name, str) or not name:
+                info = kind_info(plural)
+                raise BadRequestError(
+                    f"{info.kind}: metadata.name is required", {"metadata.name": "required"}
                 )
+            if plural == "namespaces":
+                namespaces.add(name)
+            elif kind_info(plural).namespaced:
+                namespace = obj["metadata"].get("namespace") or "default"
+                if namespace not in namespaces:
+                    raise NotFoundError(
+                        f'namespaces "{namespace}" not found',
+                        {"kind": "namespaces", "name": namespace},
+                    )
+            class_name = (obj.get("spec") or {}).get("priorityClassName")
+            if plural == "pods" and class_name and not self._imported_class(plan, class_name):
+                raise NotFoundError(
+                    f"no PriorityClass with name {class_name} was found",
+                    {"spec.priorityClassName": class_name},
+                )
+
+    def _imported_class(self, plan: Plan, name: str) -> bool:
+        return self.store.find("priorityclasses", name) is not None or any(
+            p == "priorityclasses" and o["metadata"].get("name") == name for p, o in plan
+        )
+
+    def _apply_plan(self, plan: Plan, undo: Undo) -> None:
+        claim_uids: dict[str, str] = {}
+        for plural, obj in plan:
+            name = obj["metadata"].get("name", "")
+            namespace = obj["metadata"].get("namespace")
+            if plural == "pods":
+                self._admit(plural, obj)
+            if plural == "persistentvolumes":
+                fix_claim_ref(obj, claim_uids)
+            existed = self.store.find(plural, name, namespace)
+            undo.append(
+                (plural, name, namespace, None if existed is None else copy_object(existed))
+            )
+            if existed is not None and plural == "pods":
+                self.queue.forget(pod_key(existed))
+            stored = self.store.apply(plural, obj)
+            if plural == "persistentvolumeclaims":
+                claim_uids[f"{stored['metadata']['namespace']}/{name}"] = stored["metadata"]["uid"]
+            self.after(plural, MODIFIED if existed is not None else ADDED, stored, schedule=False)
+
+    def _undo_import(self, undo: Undo, config: SchedulerConfiguration) -> None:
+        """Put back what a failed import changed (objects in reverse order, the config)."""
+        for plural, name, namespace, previous in reversed(undo):
+            current = self.store.find(plural, name, namespace)
+            if current is not None:
+                if plural == "pods":
+                    self.queue.forget(pod_key(current))
+                removed = self.store.delete(plural, name, namespace)
+                self.after(plural, DELETED, removed, schedule=False)
+            if previous is not None:
+                previous["metadata"].pop("resourceVersion", None)
+                restored = self.store.apply(plural, previous)
+                self.after(plural, ADDED, restored, schedule=False)
+        if self.scheduler.config is not config:
+            self.scheduler.configure(config)
 
     # -- watch -------------------------------------------------------------------------------
 
