@@ -20,7 +20,7 @@ from starlette.routing import Route
 from .._ops import Op, Scope, Source
 from .._wire import Dialect, Surface
 from ..errors import BadRequestError, K8sEdgeError
-from .auth import Authenticator
+from .auth import Authenticator, authorization, principal_of
 from .http import Call
 
 __all__ = ["Call", "authorize_header", "error_response", "surface_routes"]
@@ -136,12 +136,17 @@ def _all_optional(cls: type) -> bool:
 
 
 def authorize_header(
-    op: Op, auth: Authenticator, header: str | None, path_params: Mapping[str, Any]
+    op: Op,
+    auth: Authenticator,
+    header: str | None,
+    path_params: Mapping[str, Any],
+    scope: Mapping[str, Any] | None = None,
 ) -> None:
-    """Check the op's scope: anyone, an admin, or the node named by ``node_id``."""
+    """Check the op's scope: anyone, an admin, or the node named by ``node_id`` (with the
+    principal ``Identify`` found for the request, when there is one)."""
     if op.scope is Scope.PUBLIC:
         return
-    principal = auth.authenticate(header)
+    principal = principal_of(scope or {}, auth, header)
     if op.scope is Scope.ADMIN:
         principal.require_admin()
     else:
@@ -163,12 +168,15 @@ def _endpoint(
         try:
             body = await read_body(request, dialect) if request.method != "GET" else None
             op = ops[0] if not by_action else dialect.pick(by_action, request, body)
-            authorize_header(op, auth, request.headers.get("authorization"), request.path_params)
+            authorize_header(
+                op, auth, authorization(request.scope), request.path_params, request.scope
+            )
             if op.stream is not None:
                 response: Response = await op.stream.serve(request, service)
                 return response
             args = read_args(op, dialect, request, body)
-            run = blocking_call if op.blocking else call
+            # only node-scoped and public calls may run on the event loop
+            run = blocking_call if op.blocking or op.scope is Scope.ADMIN else call
             result = await run(getattr(service, op.name), *args)
             return success_response(dialect, op, result, request)
         except K8sEdgeError as exc:
