@@ -57,10 +57,13 @@ def error_response(exc: K8sEdgeError) -> Response:
     """A k8sedge error as the API server's ``Status``."""
     code = exc.status or 500
     reason = exc.details.get("reason") if isinstance(exc.details.get("reason"), str) else None
-    details = {k: v for k, v in exc.details.items() if k in ("name", "kind")}
+    details = {k: v for k, v in exc.details.items() if k in ("name", "kind", "causes")}
     return json_response(status_body(code, exc.message, reason, details), code)
 
 
-def not_allowed(method: str) -> Response:
+def not_allowed(method: str, allow: list[str]) -> Response:
+    """405 ``MethodNotAllowed``, with the ``Allow`` header listing what is."""
     message = f"the server does not allow this method on the requested resource ({method})"
-    return json_response(status_body(405, message, "MethodNotAllowed"), 405)
+    response = json_response(status_body(405, message, "MethodNotAllowed"), 405)
+    response.headers["Allow"] = ", ".join(sorted(allow))
+    return response

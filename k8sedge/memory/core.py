@@ -24,7 +24,7 @@ from attrs import evolve
 
 from ..clock import Clock, SystemClock
 from ..engine import NodeTable, Scheduler
-from ..errors import BadRequestError, NotFoundError
+from ..errors import BadRequestError, ConflictError, NotFoundError
 from ..kube.controllers import Controllers
 from ..kube.kinds import KINDS, kind_info
 from ..kube.snapshot import export_resources, fix_claim_ref, import_plan
@@ -137,6 +137,7 @@ class Cluster:
         self.metrics = MetricsStore(retention=metrics_retention)
         self.tokens = TokenService(self.clock, token_secret)
         self.extensions: dict[str, Extension] = {}
+        self._listeners: set[Callable[[], None]] = set()
         for kind, obj in INITIAL_OBJECTS:
             self.store.create(kind, copy_object(obj))
 
@@ -173,6 +174,14 @@ class Cluster:
         finally:
             self._ticking = False
         return now
+
+    def listen(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` (from the writing thread) after every change; it must only
+        schedule work (async watches wake their event loop with it)."""
+        self._listeners.add(listener)
+
+    def unlisten(self, listener: Callable[[], None]) -> None:
+        self._listeners.discard(listener)
 
     def extension(self, name: str, factory: Callable[[Cluster], E]) -> E:
         """The cluster's extension ``name``, created by ``factory(cluster)`` on first use."""
@@ -221,6 +230,8 @@ class Cluster:
                     self._ticking = False
                 if self.store.version != version:
                     self.changed.notify_all()
+                    for listener in list(self._listeners):
+                        listener()
 
     # -- configuration -----------------------------------------------------------------------
 
@@ -286,12 +297,35 @@ class Cluster:
     def update(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
         return self._write(kind, obj, "update")
 
-    def delete(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+    def preview(self, kind: str, obj: dict[str, Any], how: str = "create") -> dict[str, Any]:
+        """What ``create``, ``update`` or ``apply`` would answer, with every check and error,
+        changing nothing (``dryRun=All``)."""
+        plural = kind_info(kind).plural
+        obj = copy_object(obj)
+        validate_object(plural, obj, self.limits)
+        with self.lock:
+            self._admit(plural, obj)
+            return self.present(plural, self.store.preview(plural, obj, how), results=False)
+
+    def delete(
+        self,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        *,
+        preconditions: dict[str, Any] | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
         """Delete; an object with finalizers only gets a ``deletionTimestamp`` and goes when
-        its last finalizer is removed, as in Kubernetes."""
+        its last finalizer is removed, as in Kubernetes. ``preconditions`` (``uid``,
+        ``resourceVersion``) that no longer hold are ``ConflictError``; ``dry_run`` checks
+        everything and deletes nothing."""
         plural = kind_info(kind).plural
         with self.writing():
             current = self.store.get(plural, name, namespace)
+            _check_preconditions(plural, current, preconditions or {})
+            if dry_run:
+                return self.present(plural, current, results=True)
             if current["metadata"].get("finalizers"):
                 if current["metadata"].get("deletionTimestamp"):
                     return self.present(plural, current, results=True)
@@ -574,6 +608,20 @@ class Cluster:
     ) -> Iterator[tuple[str, str, dict[str, Any]] | None]:
         """``(plural, event type, object)``: see ``memory.watch.watch_events``."""
         return watch_events(self, versions, timeout=timeout, kinds=kinds, heartbeat=heartbeat)
+
+
+def _check_preconditions(plural: str, obj: dict[str, Any], preconditions: dict[str, Any]) -> None:
+    """A delete's ``preconditions``, as the API server checks them (409 if they fail)."""
+    metadata = obj["metadata"]
+    for key, field in (("uid", "UID"), ("resourceVersion", "ResourceVersion")):
+        wanted = preconditions.get(key)
+        if wanted is not None and wanted != metadata.get(key):
+            raise ConflictError(
+                f'Operation cannot be fulfilled on {plural} "{metadata["name"]}": Precondition '
+                f"failed: {field} in precondition: {wanted}, {field} in object meta: "
+                f"{metadata.get(key)}",
+                {"kind": plural, "name": metadata["name"], "reason": "Conflict"},
+            )
 
 
 class _StoreVolumes:

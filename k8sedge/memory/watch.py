@@ -1,10 +1,18 @@
-"""Watching the memory cluster: the initial state, then every change, from the event log."""
+"""Watching the memory cluster: the initial state, then every change, from the event log.
+
+``watch_events`` blocks a thread while it waits (for in-process callers); servers use
+``watch_events_async``, which waits on the event loop without holding a thread, so any number
+of open watches costs no worker threads, a client that goes away is noticed at once (its
+task is cancelled) and shutting down does not wait for watches.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import time
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import BadRequestError
 from ..kube.kinds import SIMULATOR_KINDS
@@ -13,7 +21,10 @@ from ..kube.store import ADDED
 if TYPE_CHECKING:
     from .core import Cluster
 
-__all__ = ["watch_events"]
+__all__ = ["watch_events", "watch_events_async"]
+
+T = TypeVar("T")
+Item = tuple[str, str, dict[str, Any]]
 
 
 def watch_events(
@@ -29,27 +40,8 @@ def watch_events(
     With ``heartbeat``, ``None`` is yielded after that many idle seconds (so a server can
     notice a client that went away). A version older than the kept log is ``ExpiredError``."""
     wanted = set(kinds or SIMULATOR_KINDS)
-    versions = dict(versions or {})
     store = core.store
-    with core.lock:
-        core.tick()
-        start = store.version
-        since: dict[str, int] = {}
-        initial: list[tuple[str, str, dict[str, Any]]] = []
-        for plural in wanted:
-            raw = versions.get(plural)
-            if raw:
-                try:
-                    since[plural] = int(raw)
-                except ValueError:
-                    raise BadRequestError(
-                        f"invalid resource version {raw!r}", {plural: "not a resource version"}
-                    ) from None
-                continue
-            since[plural] = start
-            initial += [(plural, ADDED, core.present(plural, o, True)) for o in store.items(plural)]
-        low = min(since.values()) if since else start
-        backlog = store.events_since(low, wanted)
+    initial, since, low, backlog = _start(core, versions, wanted)
     yield from initial
     cursor = low
     while True:
@@ -77,3 +69,130 @@ def watch_events(
                         cursor = store.version  # changes to kinds not watched
                     continue
             yield None
+
+
+def _start(
+    core: Cluster, versions: dict[str, str | None] | None, wanted: set[str]
+) -> tuple[list[Item], dict[str, int], int, list[Any]]:
+    """The initial objects (for kinds without a version), the version each kind resumes
+    from, the lowest of them, and the events logged since."""
+    versions = dict(versions or {})
+    store = core.store
+    with core.lock:
+        core.tick()
+        start = store.version
+        since: dict[str, int] = {}
+        initial: list[Item] = []
+        for plural in wanted:
+            raw = versions.get(plural)
+            if raw:
+                try:
+                    since[plural] = int(raw)
+                except ValueError:
+                    raise BadRequestError(
+                        f"invalid resource version {raw!r}", {plural: "not a resource version"}
+                    ) from None
+                if not -(2**63) <= since[plural] < 2**63:
+                    raise BadRequestError(
+                        f"invalid resource version {raw!r}", {plural: "not a resource version"}
+                    )
+                continue
+            since[plural] = start
+            initial += [(plural, ADDED, core.present(plural, o, True)) for o in store.items(plural)]
+        low = min(since.values()) if since else start
+        backlog = store.events_since(low, wanted)
+    return initial, since, low, backlog
+
+
+async def _locked(core: Cluster, fn: Callable[[], T]) -> T:
+    """``fn()`` under the cluster's lock: on the loop if the lock is free, else in a thread
+    (a long operation holds it; the loop must not wait)."""
+    if core.lock.acquire(blocking=False):
+        try:
+            return fn()
+        finally:
+            core.lock.release()
+    from starlette.concurrency import run_in_threadpool
+
+    def run() -> T:
+        with core.lock:
+            return fn()
+
+    return await run_in_threadpool(run)
+
+
+async def watch_events_async(
+    core: Cluster,
+    versions: dict[str, str | None] | None = None,
+    *,
+    timeout: float | None = None,
+    kinds: set[str] | None = None,
+    heartbeat: float = 1.0,
+) -> AsyncIterator[Item | None]:
+    """``watch_events`` for servers: the same items (``None`` every ``heartbeat`` idle
+    seconds), waiting on the event loop. The initial state is read when this is awaited, so a
+    bad or expired version raises before anything is sent."""
+    from starlette.concurrency import run_in_threadpool
+
+    wanted = set(kinds or SIMULATOR_KINDS)
+    started = await run_in_threadpool(_start, core, versions, wanted)
+    return _follow(core, wanted, started, timeout, heartbeat)
+
+
+async def _follow(
+    core: Cluster,
+    wanted: set[str],
+    started: tuple[list[Item], dict[str, int], int, list[Any]],
+    timeout: float | None,
+    heartbeat: float,
+) -> AsyncIterator[Item | None]:
+    store = core.store
+    initial, since, cursor, backlog = started
+    loop = asyncio.get_running_loop()
+    changed = asyncio.Event()
+
+    def wake() -> None:
+        loop.call_soon_threadsafe(changed.set)
+
+    def present(events: list[Any]) -> list[tuple[int, Item]]:
+        return [
+            (version, (plural, event, core.present(plural, obj, plural == "pods")))
+            for version, plural, event, obj in events
+            if version > since.get(plural, version - 1)
+        ]
+
+    def read(after: int) -> tuple[int, list[tuple[int, Item]]]:
+        return store.version, present(store.events_since(after, wanted))
+
+    core.listen(wake)
+    try:
+        for item in initial:
+            yield item
+        pending = await _locked(core, lambda: present(backlog))
+        if backlog:
+            cursor = max(cursor, backlog[-1][0])
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            for version, item in pending:
+                cursor = max(cursor, version)
+                yield item
+            pending = []
+            if store.version <= cursor:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return
+                wait = heartbeat if remaining is None else min(remaining, heartbeat)
+                changed.clear()
+                if store.version <= cursor:
+                    try:
+                        await asyncio.wait_for(changed.wait(), wait)
+                    except TimeoutError:
+                        yield None
+                        continue
+            if store.version > cursor:
+                latest, pending = await _locked(core, functools.partial(read, cursor))
+                if not pending:
+                    cursor = latest  # changes to kinds not watched
+                deadline = None if timeout is None else time.monotonic() + timeout
+    finally:
+        core.unlisten(wake)
