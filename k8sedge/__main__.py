@@ -4,9 +4,35 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+
+def _uvicorn_server() -> type:
+    try:
+        import uvicorn
+    except ImportError:  # pragma: no cover - without the server extra
+        return object
+    return uvicorn.Server
+
+
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+GRACEFUL_SHUTDOWN = 2.0  # seconds open requests (watches) get after SIGTERM
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host in _LOOPBACK:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -25,42 +51,56 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     try:
         parse_rate_limit(args.rate_limit)
+        from .backends.memory import MemoryBackend
+        from .limits import Limits
+
+        limits = Limits(max_replicas=args.max_replicas, max_import_objects=args.max_import_objects)
+        if args.max_body < 1 or args.kube_max_body < 1:
+            raise ValueError("--max-body and --kube-max-body must be positive")
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
     admin_token = args.admin_token or os.environ.get("K8SEDGE_ADMIN_TOKEN") or None
-    app = create_app(admin_token=admin_token, rate_limit=args.rate_limit)
+    app = create_app(
+        MemoryBackend(limits=limits),
+        admin_token=admin_token,
+        rate_limit=args.rate_limit,
+        max_body=args.max_body,
+    )
     scheme = "https" if args.certfile else "http"
     print(f"k8sedge serving the edge API on {scheme}://{args.host}:{args.port}/api/v1", flush=True)
     if admin_token is None:
         print("admin token (send it as 'Authorization: Bearer <token>'):", flush=True)
         print(f"    {app.state.admin_token}", flush=True)
     tls = {"ssl_certfile": args.certfile, "ssl_keyfile": args.keyfile}
-    servers = [
-        uvicorn.Server(
-            uvicorn.Config(
-                app, host=args.host, port=args.port, log_level=args.log_level, lifespan="off", **tls
-            )
-        )
-    ]
+    common = {
+        "log_level": args.log_level,
+        "lifespan": "off",
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN,
+        **tls,
+    }
+    servers = [_Server(uvicorn.Config(app, host=args.host, port=args.port, **common))]
     if args.kube_port is not None:
         from .kubeapi import create_kube_app, write_kubeconfig
 
-        # Kubernetes clients send credentials only over TLS (clientcmd): without TLS the
-        # facade, like the real simulator's API server, asks for none.
-        kube_token = app.state.admin_token if args.certfile else None
-        kube_app = create_kube_app(app.state.backend.cluster, token=kube_token)
-        servers.append(
-            uvicorn.Server(
-                uvicorn.Config(
-                    kube_app,
-                    host=args.host,
-                    port=args.kube_port,
-                    log_level=args.log_level,
-                    lifespan="off",
-                    **tls,
-                )
+        # Kubernetes clients send credentials only over TLS (clientcmd), so on loopback
+        # without TLS the facade, like the real simulator's API server, asks for none; on
+        # any other address it is never open: it requires the admin token.
+        exposed = not _is_loopback(args.host)
+        kube_token = app.state.admin_token if args.certfile or exposed else None
+        if exposed and not args.certfile:
+            print(
+                f"the Kubernetes API facade listens on {args.host}, not a loopback address, "
+                "without TLS: it requires the admin token (kubectl sends tokens only over "
+                "TLS: give --certfile and --keyfile to use kubectl from another machine)",
+                file=sys.stderr,
+                flush=True,
             )
+        kube_app = create_kube_app(
+            app.state.backend.cluster, token=kube_token, max_body=args.kube_max_body
+        )
+        servers.append(
+            _Server(uvicorn.Config(kube_app, host=args.host, port=args.kube_port, **common))
         )
         path = write_kubeconfig(
             args.kubeconfig, f"{scheme}://{args.host}:{args.kube_port}", kube_token
@@ -69,12 +109,33 @@ def _serve(args: argparse.Namespace) -> int:
             f"Kubernetes API on {scheme}://{args.host}:{args.kube_port}; kubeconfig: {path}",
             flush=True,
         )
-
-    async def run_all() -> None:
-        await asyncio.gather(*(server.serve() for server in servers))
-
-    asyncio.run(run_all())
+    asyncio.run(_run_all(servers, app.state.backend.cluster))
     return 0
+
+
+class _Server(_uvicorn_server()):  # type: ignore[misc]
+    """A uvicorn server whose signals are handled once for all servers (``_run_all``)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def _run_all(servers: list[Any], cluster: Any) -> None:
+    """Serve until SIGTERM or SIGINT; then open watches end, and every server stops within
+    ``GRACEFUL_SHUTDOWN`` seconds (a second SIGINT stops at once)."""
+    loop = asyncio.get_running_loop()
+
+    def stop(sig: int) -> None:
+        cluster.end_watches()
+        for server in servers:
+            if server.should_exit and sig == signal.SIGINT:
+                server.force_exit = True
+            server.should_exit = True
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop, sig)
+    await asyncio.gather(*(server.serve() for server in servers))
 
 
 def _kubeconfig(args: argparse.Namespace) -> int:
@@ -86,6 +147,8 @@ def _kubeconfig(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .limits import DEFAULT_MAX_BODY, DEFAULT_MAX_KUBE_BODY, Limits
+
     parser = argparse.ArgumentParser(prog="k8sedge", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="a short tour of the edge API on the memory backend")
@@ -105,6 +168,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="per-token limit: '600/minute' (default), '50/second', or 'off'",
     )
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--max-body",
+        type=int,
+        default=DEFAULT_MAX_BODY,
+        help=f"largest request body in bytes (default {DEFAULT_MAX_BODY}); larger is 413",
+    )
+    serve.add_argument(
+        "--kube-max-body",
+        type=int,
+        default=DEFAULT_MAX_KUBE_BODY,
+        help=f"largest request body of the Kubernetes API facade (default {DEFAULT_MAX_KUBE_BODY})",
+    )
+    serve.add_argument(
+        "--max-replicas",
+        type=int,
+        default=Limits().max_replicas,
+        help="most replicas (pods) one workload, Deployment, StatefulSet or Job may ask for "
+        f"(default {Limits().max_replicas})",
+    )
+    serve.add_argument(
+        "--max-import-objects",
+        type=int,
+        default=Limits().max_import_objects,
+        help=f"most objects one simulator import may carry (default {Limits().max_import_objects})",
+    )
     serve.add_argument(
         "--kube-port",
         type=int,

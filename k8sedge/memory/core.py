@@ -138,6 +138,7 @@ class Cluster:
         self.tokens = TokenService(self.clock, token_secret)
         self.extensions: dict[str, Extension] = {}
         self._listeners: set[Callable[[], None]] = set()
+        self.closing = False  # servers are shutting down: open watches end
         for kind, obj in INITIAL_OBJECTS:
             self.store.create(kind, copy_object(obj))
 
@@ -182,6 +183,14 @@ class Cluster:
 
     def unlisten(self, listener: Callable[[], None]) -> None:
         self._listeners.discard(listener)
+
+    def end_watches(self) -> None:
+        """End every open watch (a server is shutting down): they finish their answer."""
+        with self.changed:
+            self.closing = True
+            self.changed.notify_all()
+            for listener in list(self._listeners):
+                listener()
 
     def extension(self, name: str, factory: Callable[[Cluster], E]) -> E:
         """The cluster's extension ``name``, created by ``factory(cluster)`` on first use."""

@@ -54,8 +54,10 @@ def watch_events(
         deadline = None if timeout is None else time.monotonic() + timeout
         backlog = []
         while not backlog:
+            if core.closing:
+                return
             with core.changed:
-                while store.version <= cursor:
+                while store.version <= cursor and not core.closing:
                     remaining = None if deadline is None else deadline - time.monotonic()
                     if remaining is not None and remaining <= 0:
                         return
@@ -172,7 +174,7 @@ async def _follow(
         if backlog:
             cursor = max(cursor, backlog[-1][0])
         deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
+        while not core.closing:
             for version, item in pending:
                 cursor = max(cursor, version)
                 yield item
@@ -189,6 +191,8 @@ async def _follow(
                     except TimeoutError:
                         yield None
                         continue
+                    if core.closing:
+                        return
             if store.version > cursor:
                 latest, pending = await _locked(core, functools.partial(read, cursor))
                 if not pending:
