@@ -34,6 +34,15 @@ _PREFIX = {plural: prefix for prefix, plural in reversed(WATCH_PARAMETERS.items(
 HEARTBEAT_SECONDS = 15.0
 
 
+def _loads(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        raise InternalError(
+            "the watch stream sent a line that is not JSON", {"line": text[:300]}
+        ) from None
+
+
 def _event(data: Any) -> WatchEvent:
     if not isinstance(data, dict) or not isinstance(data.get("Obj"), dict):
         raise InternalError("unexpected watch event", {"event": str(data)[:300]})
@@ -69,18 +78,18 @@ class ListWatch:
         for line in lines:
             if sse:
                 if line.startswith("data:"):
-                    yield _event(orjson.loads(line[5:].strip()))
+                    yield _event(_loads(line[5:].strip()))
             elif line.strip():
-                yield _event(orjson.loads(line))
+                yield _event(_loads(line))
 
     @staticmethod
     async def aparse(lines: AsyncIterator[str], sse: bool) -> AsyncIterator[WatchEvent]:
         async for line in lines:
             if sse:
                 if line.startswith("data:"):
-                    yield _event(orjson.loads(line[5:].strip()))
+                    yield _event(_loads(line[5:].strip()))
             elif line.strip():
-                yield _event(orjson.loads(line))
+                yield _event(_loads(line))
 
     # -- server ------------------------------------------------------------------------------
 
