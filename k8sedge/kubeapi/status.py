@@ -8,6 +8,7 @@ import orjson
 from starlette.responses import Response
 
 from ..errors import K8sEdgeError
+from ..kube.validation import InvalidError
 
 __all__ = ["InvalidObjectError", "error_response", "json_response", "not_allowed", "status_body"]
 
@@ -57,6 +58,8 @@ def error_response(exc: K8sEdgeError) -> Response:
     """A k8sedge error as the API server's ``Status``."""
     code = exc.status or 500
     reason = exc.details.get("reason") if isinstance(exc.details.get("reason"), str) else None
+    if isinstance(exc, InvalidError):  # an object the API server refuses to store
+        code, reason = 422, "Invalid"
     details = {k: v for k, v in exc.details.items() if k in ("name", "kind", "causes")}
     return json_response(status_body(code, exc.message, reason, details), code)
 
