@@ -25,7 +25,8 @@ def parse_duration(text: object, *, field: str = "duration") -> float:
     match = _DURATION.match(text.strip())
     if match is None:
         raise BadRequestError(
-            f"invalid {field} {text[:100]!r}: use a number and a unit (ms, s, m, h, d, w), e.g. '5m'",
+            f"invalid {field} {text[:100]!r}: use a number and a unit (ms, s, m, h, d, w), "
+            "e.g. '5m'",
             {field: f"invalid duration {text[:100]!r}"},
         )
     seconds = int(match.group(1)) * _UNITS[match.group(2)]
