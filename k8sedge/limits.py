@@ -27,8 +27,8 @@ class Limits:
         max_import_objects: objects one simulator import may carry.
     """
 
-    max_replicas: int = 10_000
-    max_import_objects: int = 50_000
+    max_replicas: int = 1_000
+    max_import_objects: int = 20_000
 
     def __attrs_post_init__(self) -> None:
         if not 1 <= self.max_replicas <= INT32_MAX:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["watch_events", "watch_events_async"]
 
 T = TypeVar("T")
+_CHUNK = 16  # initial objects presented at a time (sent before the next are copied)
 Item = tuple[str, str, dict[str, Any]]
 
 
@@ -42,7 +43,11 @@ def watch_events(
     wanted = set(kinds or SIMULATOR_KINDS)
     store = core.store
     initial, since, low, backlog = _start(core, versions, wanted)
-    yield from initial
+    for plural, obj in initial:
+        with core.lock:
+            presented = core.present(plural, obj, True)
+        yield plural, ADDED, presented
+    del initial
     cursor = low
     while True:
         for version, plural, event, obj in backlog:
@@ -75,16 +80,17 @@ def watch_events(
 
 def _start(
     core: Cluster, versions: dict[str, str | None] | None, wanted: set[str]
-) -> tuple[list[Item], dict[str, int], int, list[Any]]:
-    """The initial objects (for kinds without a version), the version each kind resumes
-    from, the lowest of them, and the events logged since."""
+) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, int], int, list[Any]]:
+    """The initial objects (for kinds without a version: the stored objects themselves,
+    presented only as they are sent, so a watch of a large cluster costs no copy of it), the
+    version each kind resumes from, the lowest of them, and the events logged since."""
     versions = dict(versions or {})
     store = core.store
     with core.lock:
         core.tick()
         start = store.version
         since: dict[str, int] = {}
-        initial: list[Item] = []
+        initial: list[tuple[str, dict[str, Any]]] = []
         for plural in wanted:
             raw = versions.get(plural)
             if raw:
@@ -100,10 +106,14 @@ def _start(
                     )
                 continue
             since[plural] = start
-            initial += [(plural, ADDED, core.present(plural, o, True)) for o in store.items(plural)]
+            initial += [(plural, o) for o in store.items(plural)]
         low = min(since.values()) if since else start
         backlog = store.events_since(low, wanted)
     return initial, since, low, backlog
+
+
+def _present_all(core: Cluster, chunk: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [core.present(plural, obj, True) for plural, obj in chunk]
 
 
 async def _locked(core: Cluster, fn: Callable[[], T]) -> T:
@@ -144,7 +154,7 @@ async def watch_events_async(
 async def _follow(
     core: Cluster,
     wanted: set[str],
-    started: tuple[list[Item], dict[str, int], int, list[Any]],
+    started: tuple[list[tuple[str, dict[str, Any]]], dict[str, int], int, list[Any]],
     timeout: float | None,
     heartbeat: float,
 ) -> AsyncIterator[Item | None]:
@@ -168,8 +178,12 @@ async def _follow(
 
     core.listen(wake)
     try:
-        for item in initial:
-            yield item
+        for first in range(0, len(initial), _CHUNK):
+            chunk = initial[first : first + _CHUNK]
+            presented = await _locked(core, functools.partial(_present_all, core, chunk))
+            for (plural, _), obj in zip(chunk, presented, strict=True):
+                yield plural, ADDED, obj
+        del initial
         pending = await _locked(core, lambda: present(backlog))
         if backlog:
             cursor = max(cursor, backlog[-1][0])

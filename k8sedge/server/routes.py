@@ -53,10 +53,13 @@ def success_response(dialect: Dialect, op: Op, result: Any, request: Request) ->
 
 async def read_body(request: Request, dialect: Dialect) -> Any:
     """The request's body: JSON (or a form, where the dialect reads forms); ``None`` if empty."""
-    raw = await request.body()
+    return parse_body(await request.body(), request.headers.get("content-type", ""), dialect)
+
+
+def parse_body(raw: bytes, content_type: str, dialect: Dialect) -> Any:
+    """A body's JSON (or form) value; ``None`` if empty."""
     if not raw.strip():
         return None
-    content_type = request.headers.get("content-type", "")
     if dialect.form_bodies and "application/x-www-form-urlencoded" in content_type:
         try:
             return dict(parse_qsl(raw.decode(), keep_blank_values=True))
@@ -166,19 +169,29 @@ def _endpoint(
 
     async def endpoint(request: Request) -> Response:
         try:
-            body = await read_body(request, dialect) if request.method != "GET" else None
-            op = ops[0] if not by_action else dialect.pick(by_action, request, body)
+            raw = await request.body() if request.method != "GET" else b""
+            content_type = request.headers.get("content-type", "")
+            op, body = ops[0], None
+            if by_action:
+                body = parse_body(raw, content_type, dialect)
+                op = dialect.pick(by_action, request, body)
             authorize_header(
                 op, auth, authorization(request.scope), request.path_params, request.scope
             )
             if op.stream is not None:
                 response: Response = await op.stream.serve(request, service)
                 return response
-            args = read_args(op, dialect, request, body)
+
+            def work() -> Response:
+                """Decode, call and encode: all of it off the event loop for long work."""
+                parsed = body if by_action else parse_body(raw, content_type, dialect)
+                result = getattr(service, op.name)(*read_args(op, dialect, request, parsed))
+                return success_response(dialect, op, result, request)
+
             # only node-scoped and public calls may run on the event loop
             run = blocking_call if op.blocking or op.scope is Scope.ADMIN else call
-            result = await run(getattr(service, op.name), *args)
-            return success_response(dialect, op, result, request)
+            answer: Response = await run(work)
+            return answer
         except K8sEdgeError as exc:
             return error_response(dialect, exc)
 
