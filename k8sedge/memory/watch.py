@@ -117,13 +117,9 @@ def _present_all(core: Cluster, chunk: list[tuple[str, dict[str, Any]]]) -> list
 
 
 async def _locked(core: Cluster, fn: Callable[[], T]) -> T:
-    """``fn()`` under the cluster's lock: on the loop if the lock is free, else in a thread
-    (a long operation holds it; the loop must not wait)."""
-    if core.lock.acquire(blocking=False):
-        try:
-            return fn()
-        finally:
-            core.lock.release()
+    """``fn()`` under the cluster's lock, in a worker thread: presenting objects (a pod's
+    results can be large) is never done on the event loop, and the loop never waits for
+    the lock."""
     from starlette.concurrency import run_in_threadpool
 
     def run() -> T:

@@ -26,6 +26,7 @@ from .http import Call
 __all__ = ["Call", "authorize_header", "error_response", "surface_routes"]
 
 _JSON = "application/json"
+INLINE_BODY = 64 * 1024  # larger bodies are decoded off the event loop, whatever the op
 
 
 def error_response(dialect: Dialect, exc: K8sEdgeError) -> Response:
@@ -188,8 +189,9 @@ def _endpoint(
                 result = getattr(service, op.name)(*read_args(op, dialect, request, parsed))
                 return success_response(dialect, op, result, request)
 
-            # only node-scoped and public calls may run on the event loop
-            run = blocking_call if op.blocking or op.scope is Scope.ADMIN else call
+            # only node-scoped and public calls with small bodies may run on the event loop
+            heavy = op.blocking or op.scope is Scope.ADMIN or len(raw) > INLINE_BODY
+            run = blocking_call if heavy else call
             answer: Response = await run(work)
             return answer
         except K8sEdgeError as exc:
