@@ -175,7 +175,7 @@ def event_loop(server: Server) -> None:
         http.post(f"/api/v1/workloads/{answer.json()['id']}/deploy", json={}).raise_for_status()
 
     report(
-        "workload at the cap (10,000 replicas) created and deployed",
+        "workload at the cap (1,000 replicas) created and deployed",
         *health_while(server, workload),
     )
 

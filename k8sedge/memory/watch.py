@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -116,17 +117,28 @@ def _present_all(core: Cluster, chunk: list[tuple[str, dict[str, Any]]]) -> list
     return [core.present(plural, obj, True) for plural, obj in chunk]
 
 
+# per event loop: the worker threads watches may use at once
+_LIMITERS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+WATCH_THREADS = 4
+
+
 async def _locked(core: Cluster, fn: Callable[[], T]) -> T:
     """``fn()`` under the cluster's lock, in a worker thread: presenting objects (a pod's
     results can be large) is never done on the event loop, and the loop never waits for
-    the lock."""
-    from starlette.concurrency import run_in_threadpool
+    the lock. Watches share ``WATCH_THREADS`` threads, so however many there are, the
+    server's other requests always find a free worker."""
+    import anyio
+
+    loop = asyncio.get_running_loop()
+    limiter = _LIMITERS.get(loop)
+    if limiter is None:
+        limiter = _LIMITERS[loop] = anyio.CapacityLimiter(WATCH_THREADS)
 
     def run() -> T:
         with core.lock:
             return fn()
 
-    return await run_in_threadpool(run)
+    return await anyio.to_thread.run_sync(run, limiter=limiter)
 
 
 async def watch_events_async(
