@@ -22,7 +22,7 @@ from .._wire import Dialect, Surface
 from ..errors import BadRequestError, InternalError, K8sEdgeError, NotFoundError
 from ..limits import DEFAULT_MAX_BODY, Limits
 from ..surfaces import all_surfaces
-from .auth import Authenticator, Identify
+from .auth import Authenticator, Identify, identify
 from .heartbeat import HeartbeatFastPath
 from .http import Call, inline_when_free, threadpool_call
 from .limits import BodyLimit, too_large
@@ -154,11 +154,21 @@ def create_app(
         return error_response(_dialect_for(scope["path"], surfaces), too_large(max_body))
 
     limit = parse_rate_limit(rate_limit) if isinstance(rate_limit, str | None) else rate_limit
-    middleware = [Middleware(Identify, auth=auth, call=light)]
-    if limit is not None:
-        middleware.append(Middleware(RateLimitMiddleware, limit=limit, clock=rate_clock))
-    middleware.append(Middleware(BodyLimit, max_body=max_body, respond=body_too_large))
+
+    async def identify_request(scope: Any) -> None:
+        await identify(scope, auth, light)
+
+    middleware = []
+    if limit is None:
+        middleware.append(Middleware(Identify, auth=auth, call=light))
+    else:
+        middleware.append(
+            Middleware(
+                RateLimitMiddleware, limit=limit, clock=rate_clock, identify=identify_request
+            )
+        )
     edge_surface = next(s for s in surfaces if s.name == "edge")
+    # the heartbeat fast path reads its (small, capped) body itself, before the body limit
     middleware.append(
         Middleware(
             HeartbeatFastPath,
@@ -169,6 +179,7 @@ def create_app(
             call=light,
         )
     )
+    middleware.append(Middleware(BodyLimit, max_body=max_body, respond=body_too_large))
     app = Starlette(
         routes=routes,
         middleware=middleware,

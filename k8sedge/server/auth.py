@@ -26,7 +26,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..errors import ForbiddenError, K8sEdgeError, UnauthorizedError
 from ..surfaces.edge.models import TokenValidation
 
-__all__ = ["MAX_TOKEN", "PRINCIPAL", "Authenticator", "Identify", "Principal", "client_key"]
+__all__ = [
+    "MAX_TOKEN",
+    "PRINCIPAL",
+    "Authenticator",
+    "Identify",
+    "Principal",
+    "client_key",
+    "identify",
+]
 
 MAX_TOKEN = 8 * 1024
 PRINCIPAL = "k8sedge.principal"  # the scope key holding a Principal or the error
@@ -161,9 +169,19 @@ def client_key(scope: Scope) -> str:
     return "ip:" + (str(client[0]) if client else "unknown")
 
 
+async def identify(scope: Scope, auth: Authenticator, call: Call) -> None:
+    """Authenticate the request once; keep the ``Principal`` (or the ``UnauthorizedError``)
+    in ``scope[PRINCIPAL]`` for rate limiting and the routes."""
+    header = authorization(scope)
+    if header is not None:
+        try:
+            scope[PRINCIPAL] = await auth.authenticate_with(header, call)
+        except K8sEdgeError as exc:
+            scope[PRINCIPAL] = exc
+
+
 class Identify:
-    """ASGI middleware: authenticate each request once and keep the ``Principal`` (or the
-    ``UnauthorizedError``) in ``scope[PRINCIPAL]`` for rate limiting and the routes."""
+    """ASGI middleware running ``identify`` (when no rate limiter does it)."""
 
     def __init__(self, app: ASGIApp, auth: Authenticator, call: Call) -> None:
         self.app = app
@@ -172,12 +190,7 @@ class Identify:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            header = authorization(scope)
-            if header is not None:
-                try:
-                    scope[PRINCIPAL] = await self.auth.authenticate_with(header, self.call)
-                except K8sEdgeError as exc:
-                    scope[PRINCIPAL] = exc
+            await identify(scope, self.auth, self.call)
         await self.app(scope, receive, send)
 
 

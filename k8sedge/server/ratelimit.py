@@ -17,7 +17,7 @@ import math
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -100,8 +100,10 @@ class RateLimitMiddleware:
         clock: Callable[[], float] = time.time,
         exempt: frozenset[str] = frozenset(),
         max_keys: int = 100_000,
+        identify: Callable[[Scope], Awaitable[None]] | None = None,
     ) -> None:
         self.app = app
+        self.identify = identify  # authenticates first (one middleware layer, not two)
         self.buckets = _Buckets(limit, clock, max_keys)
         self.exempt = exempt
         self._limit_header = (b"x-ratelimit-limit", b"%d" % limit.capacity)
@@ -110,6 +112,8 @@ class RateLimitMiddleware:
         if scope["type"] != "http" or scope["path"] in self.exempt:
             await self.app(scope, receive, send)
             return
+        if self.identify is not None:
+            await self.identify(scope)
         limit = self.buckets.limit
         allowed, tokens, now = self.buckets.take(_client_key(scope))
         reset = math.ceil(now + (limit.capacity - tokens) / limit.rate)
