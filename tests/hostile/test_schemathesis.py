@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -31,24 +32,29 @@ CHECKS = [
 ]
 
 
-def _served() -> Iterator[tuple[str, str]]:
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[str, str]]:
     backend = k8sedge.MemoryBackend(clock=ManualClock(1_688_169_600.0))
     app = create_app(backend, rate_limit="off")
     client = k8sedge.Client(backend)
-    node = client.edge.nodes.register(name="edge-1", address="10.0.0.1", resources={"cpu": "4"})
+    client.edge.nodes.register(name="edge-1", address="10.0.0.1", resources={"cpu": "4"})
     client.edge.workloads.create(name="web", image="nginx", replicas=1)
-    del node
     with serve_in_thread(app) as url:
         yield url, app.state.admin_token
 
 
-_SERVER = _served()
-URL, TOKEN = next(_SERVER)
-schema = schemathesis.openapi.from_url(f"{URL}/openapi.json")
-# valid requests, and requests that break the documented schema (wrong types, missing fields)
-schema.config.generation.update(
-    modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
-)
+@pytest.fixture(scope="module")
+def openapi(served: tuple[str, str]) -> Any:
+    schema = schemathesis.openapi.from_url(f"{served[0]}/openapi.json")
+    # valid requests, and requests that break the documented schema (wrong types, missing
+    # fields)
+    schema.config.generation.update(
+        modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
+    )
+    return schema
+
+
+schema = schemathesis.pytest.from_fixture("openapi")
 
 
 @schema.parametrize()
@@ -58,8 +64,8 @@ schema.config.generation.update(
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_every_operation(case: schemathesis.Case) -> None:
-    headers = {"Authorization": f"Bearer {TOKEN}"}
+def test_every_operation(case: schemathesis.Case, served: tuple[str, str]) -> None:
+    headers = {"Authorization": f"Bearer {served[1]}"}
     if not case.operation.path.endswith("/listwatchresources"):
         case.call_and_validate(headers=headers, checks=CHECKS)
         return
