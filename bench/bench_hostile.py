@@ -50,7 +50,7 @@ def _cap_memory() -> None:
 class Server:
     """``python -m k8sedge serve`` in a subprocess, with the Kubernetes API facade."""
 
-    def __init__(self) -> None:
+    def __init__(self, rate_limit: str = "off") -> None:
         self.port, self.kube_port = free_port(), free_port()
         self.process = subprocess.Popen(
             [
@@ -65,7 +65,7 @@ class Server:
                 "--admin-token",
                 TOKEN,
                 "--rate-limit",
-                "off",
+                rate_limit,
                 "--log-level",
                 "warning",
                 "--kubeconfig",
@@ -199,20 +199,31 @@ def event_loop(server: Server) -> None:
     assert server.process.poll() is None, "the server died"
 
 
-def headers(server: Server) -> None:
-    huge = {"Authorization": "Bearer " + "a" * 1_000_000}
-    with httpx.Client(timeout=30) as client:
-        for _ in range(20):
-            client.get(f"{server.url}/api/v1/nodes", headers=huge)
-        before = server.rss_mib()
-        statuses = {
-            client.get(f"{server.url}/api/v1/nodes", headers=huge).status_code for _ in range(200)
-        }
-    after = server.rss_mib()
-    print(
-        f"200 requests with 1 MB Authorization headers: answered {sorted(statuses)}; "
-        f"server RSS {before:.0f} MiB before, {after:.0f} MiB after ({after - before:+.1f} MiB)"
-    )
+def headers() -> None:
+    """Distinct 1 MB Authorization headers, with rate limiting on (each one was a bucket
+    key before issue 10)."""
+    server = Server(rate_limit="1000000/second")
+    try:
+        with httpx.Client(timeout=30) as client:
+            before = server.rss_mib()
+            rss = []
+            statuses = set()
+            for batch in range(4):
+                for i in range(200):
+                    header = f"Bearer {batch}-{i}" + "a" * 1_000_000
+                    answer = client.get(
+                        f"{server.url}/api/v1/nodes", headers={"Authorization": header}
+                    )
+                    statuses.add(answer.status_code)
+                rss.append(server.rss_mib())
+        print(
+            f"distinct 1 MB Authorization headers, rate limiting on: answered {sorted(statuses)}; "
+            f"server RSS {before:.0f} MiB before, after 200/400/600/800: "
+            + "/".join(f"{r:.0f}" for r in rss)
+            + " MiB"
+        )
+    finally:
+        server.stop()
 
 
 def watches(server: Server) -> None:
@@ -293,10 +304,10 @@ def main() -> None:
     server = Server()
     try:
         event_loop(server)
-        headers(server)
         watches(server)
     finally:
         server.stop()
+    headers()
     sigterm()
     dripping_server()
 
