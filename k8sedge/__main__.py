@@ -4,12 +4,37 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ._version import __version__
+
+
+def _uvicorn_server() -> type:
+    try:
+        import uvicorn
+    except ImportError:  # pragma: no cover - without the server extra
+        return object
+    return uvicorn.Server
+
+
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+GRACEFUL_SHUTDOWN = 2.0  # seconds open requests (watches) get after SIGTERM
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host in _LOOPBACK:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -29,11 +54,31 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     try:
         parse_rate_limit(args.rate_limit)
+        from .backends.memory import MemoryBackend
+        from .limits import Limits
+
+        limits = Limits(max_replicas=args.max_replicas, max_import_objects=args.max_import_objects)
+        if args.max_body < 1 or args.kube_max_body < 1:
+            raise ValueError("--max-body and --kube-max-body must be positive")
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
     admin_token = args.admin_token or os.environ.get("K8SEDGE_ADMIN_TOKEN") or None
-    app = create_app(admin_token=admin_token, rate_limit=args.rate_limit)
+    from .errors import K8sEdgeError
+
+    try:
+        backend = MemoryBackend(limits=limits, data_dir=args.data_dir)
+    except (K8sEdgeError, OSError) as exc:
+        print(f"k8sedge serve: {exc}", file=sys.stderr)
+        return 2
+    if args.data_dir is not None:
+        print(_loaded_line(args.data_dir, backend.cluster), flush=True)
+    app = create_app(
+        backend,
+        admin_token=admin_token,
+        rate_limit=args.rate_limit,
+        max_body=args.max_body,
+    )
     scheme = "https" if args.certfile else "http"
     surfaces = ", ".join(s.name for s in all_surfaces())
     print(f"k8sedge serving {surfaces} on {scheme}://{args.host}:{args.port}", flush=True)
@@ -41,17 +86,29 @@ def _serve(args: argparse.Namespace) -> int:
     if admin_token is None:
         print("admin token (send it as 'Authorization: Bearer <token>'):", flush=True)
         print(f"    {app.state.admin_token}", flush=True)
-    options = _uvicorn_options(args)
-    servers = [uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, **options))]
+    common = _uvicorn_options(args)
+    servers = [_Server(uvicorn.Config(app, host=args.host, port=args.port, **common))]
     if args.kube_port is not None:
         from .kubeapi import create_kube_app, write_kubeconfig
 
-        # Kubernetes clients send credentials only over TLS (clientcmd): without TLS the
-        # facade, like the real simulator's API server, asks for none.
-        kube_token = app.state.admin_token if args.certfile else None
-        kube_app = create_kube_app(app.state.backend.cluster, token=kube_token)
+        # Kubernetes clients send credentials only over TLS (clientcmd), so on loopback
+        # without TLS the facade, like the real simulator's API server, asks for none; on
+        # any other address it is never open: it requires the admin token.
+        exposed = not _is_loopback(args.host)
+        kube_token = app.state.admin_token if args.certfile or exposed else None
+        if exposed and not args.certfile:
+            print(
+                f"the Kubernetes API facade listens on {args.host}, not a loopback address, "
+                "without TLS: it requires the admin token (kubectl sends tokens only over "
+                "TLS: give --certfile and --keyfile to use kubectl from another machine)",
+                file=sys.stderr,
+                flush=True,
+            )
+        kube_app = create_kube_app(
+            app.state.backend.cluster, token=kube_token, max_body=args.kube_max_body
+        )
         servers.append(
-            uvicorn.Server(uvicorn.Config(kube_app, host=args.host, port=args.kube_port, **options))
+            _Server(uvicorn.Config(kube_app, host=args.host, port=args.kube_port, **common))
         )
         path = write_kubeconfig(
             args.kubeconfig, f"{scheme}://{args.host}:{args.kube_port}", kube_token
@@ -60,12 +117,20 @@ def _serve(args: argparse.Namespace) -> int:
             f"Kubernetes API on {scheme}://{args.host}:{args.kube_port}; kubeconfig: {path}",
             flush=True,
         )
-
-    async def run_all() -> None:
-        await asyncio.gather(*(server.serve() for server in servers))
-
-    asyncio.run(run_all())
+    try:
+        asyncio.run(_run_all(servers, backend.cluster))
+    finally:
+        backend.cluster.close()  # the last writes reach the data directory
     return 0
+
+
+def _loaded_line(data_dir: str, cluster: Any) -> str:
+    """What ``serve --data-dir`` found: a new directory, or counts of what it restored."""
+    durability = cluster.durability
+    if durability is None or durability.data.created:
+        return f"data directory {data_dir}: new; every change is kept here"
+    counts = ", ".join(f"{kind}: {n}" for kind, n in sorted(durability.loaded.items()) if n)
+    return f"data directory {data_dir}: loaded {counts or 'an empty cluster'}"
 
 
 def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -84,7 +149,33 @@ def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
         "lifespan": "off",
         "ssl_certfile": args.certfile,
         "ssl_keyfile": args.keyfile,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN,
     }
+
+
+class _Server(_uvicorn_server()):  # type: ignore[misc]
+    """A uvicorn server whose signals are handled once for all servers (``_run_all``)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def _run_all(servers: list[Any], cluster: Any) -> None:
+    """Serve until SIGTERM or SIGINT; then open watches end, and every server stops within
+    ``GRACEFUL_SHUTDOWN`` seconds (a second SIGINT stops at once)."""
+    loop = asyncio.get_running_loop()
+
+    def stop(sig: int) -> None:
+        cluster.end_watches()
+        for server in servers:
+            if server.should_exit and sig == signal.SIGINT:
+                server.force_exit = True
+            server.should_exit = True
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop, sig)
+    await asyncio.gather(*(server.serve() for server in servers))
 
 
 def _kubeconfig(args: argparse.Namespace) -> int:
@@ -96,6 +187,8 @@ def _kubeconfig(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .limits import DEFAULT_MAX_BODY, DEFAULT_MAX_KUBE_BODY, Limits
+
     parser = argparse.ArgumentParser(
         prog="k8sedge",
         description="k8sedge: edge clusters, scheduling experiments and cluster pools.",
@@ -123,6 +216,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--access-log",
         action="store_true",
         help="log a line per request (off by default: it costs a third of the throughput)",
+    )
+    serve.add_argument(
+        "--max-body",
+        type=int,
+        default=DEFAULT_MAX_BODY,
+        help=f"largest request body in bytes (default {DEFAULT_MAX_BODY}); larger is 413",
+    )
+    serve.add_argument(
+        "--kube-max-body",
+        type=int,
+        default=DEFAULT_MAX_KUBE_BODY,
+        help=f"largest request body of the Kubernetes API facade (default {DEFAULT_MAX_KUBE_BODY})",
+    )
+    serve.add_argument(
+        "--max-replicas",
+        type=int,
+        default=Limits().max_replicas,
+        help="most replicas (pods) one workload, Deployment, StatefulSet or Job may ask for "
+        f"(default {Limits().max_replicas})",
+    )
+    serve.add_argument(
+        "--max-import-objects",
+        type=int,
+        default=Limits().max_import_objects,
+        help=f"most objects one simulator import may carry (default {Limits().max_import_objects})",
+    )
+    serve.add_argument(
+        "--data-dir",
+        default=os.environ.get("K8SEDGE_DATA_DIR") or None,
+        help="keep the cluster in this directory (SQLite) across restarts; one server per "
+        "directory (default: in memory only; env K8SEDGE_DATA_DIR)",
     )
     serve.add_argument(
         "--kube-port",

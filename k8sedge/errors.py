@@ -5,6 +5,7 @@ each one as the documented error body ``{"error": true, "code", "message", "deta
 
     K8sEdgeError
     ├── BadRequestError          BAD_REQUEST          400   (also a ValueError)
+    │   └── PayloadTooLargeError PAYLOAD_TOO_LARGE    413
     ├── UnauthorizedError        UNAUTHORIZED         401
     ├── ForbiddenError           FORBIDDEN            403
     ├── NotFoundError            NOT_FOUND            404   (also a LookupError)
@@ -30,6 +31,7 @@ __all__ = [
     "InternalError",
     "K8sEdgeError",
     "NotFoundError",
+    "PayloadTooLargeError",
     "RateLimitedError",
     "ServiceUnavailableError",
     "TransportError",
@@ -63,6 +65,13 @@ class BadRequestError(K8sEdgeError, ValueError):
 
     code = "BAD_REQUEST"
     status = 400
+
+
+class PayloadTooLargeError(BadRequestError):
+    """The request body is larger than the server accepts."""
+
+    code = "PAYLOAD_TOO_LARGE"
+    status = 413
 
 
 class UnauthorizedError(K8sEdgeError):
@@ -149,6 +158,7 @@ _BY_CODE: dict[str, type[K8sEdgeError]] = {
     cls.code: cls
     for cls in (
         BadRequestError,
+        PayloadTooLargeError,
         UnauthorizedError,
         ForbiddenError,
         NotFoundError,

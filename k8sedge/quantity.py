@@ -3,7 +3,9 @@
 The grammar, the rounding (up, to the nearest nano) and the canonical form follow
 ``k8s.io/apimachinery/pkg/api/resource/quantity.go``: ``"1.5"`` is ``1500m``,
 ``"1.5Gi"`` is ``1536Mi``, ``"1e3"`` stays ``1e3`` and ``"1K"`` is an error.
-Arithmetic is exact (``fractions.Fraction``), never floating point.
+Arithmetic is exact (``fractions.Fraction``), never floating point. Kubernetes' bounds hold:
+a magnitude above 2^63-1 is capped there, the exponent is an int32 (beyond it the quantity is
+refused), and parsing never raises 10 to a large power, so any string parses in microseconds.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from .errors import BadRequestError
 __all__ = ["Quantity", "QuantityFormat", "parse_quantity"]
 
 _MAX = Fraction(2**63 - 1)
+_INT32_LIMIT = 2**31
+# digits kept below the most significant one: exact rounding to a nano after up to 2**60
+_GUARD_DIGITS = 70
 _NANO = 10**9
 _SUFFIX_CHARS = frozenset("eEinumkKMGTP")
 _DIGITS = frozenset("0123456789")
@@ -99,8 +104,37 @@ def _interpret(suffix: str) -> tuple[int, int, QuantityFormat]:
         exponent = suffix[1:]
         body = exponent[1:] if exponent[0] in "+-" else exponent
         if body and all(ch in _DIGITS for ch in body):
-            return 10, int(exponent), QuantityFormat.DECIMAL_EXPONENT
+            # Go reads the exponent with strconv.ParseInt and keeps it as an int32
+            value = int(exponent) if len(body) <= 10 else _INT32_LIMIT
+            if abs(value) >= _INT32_LIMIT:
+                raise _FormatError("the quantity's exponent is out of range")
+            return 10, value, QuantityFormat.DECIMAL_EXPONENT
     raise _FormatError("unable to parse quantity's suffix")
+
+
+def _bounded_value(num: str, denom: str, base: int, exponent: int) -> Fraction:
+    """``num.denom * base**exponent``, rounded up to a nano and capped at 2^63-1, without
+    ever computing a power or a number larger than those bounds need (a quantity such as
+    ``1e2000000000`` or a thousand-digit mantissa costs microseconds)."""
+    digits = (num + denom).lstrip("0")
+    if not digits:
+        return Fraction(0)
+    scale = -len(denom) + (exponent if base == 10 else 0)
+    binary = exponent if base == 2 else 0  # at most 60 (Ei)
+    top = len(digits) + scale  # the value is below 10**top * 2**binary
+    if top - 1 >= 19:  # at least 10**19 > 2**63 - 1
+        return _MAX
+    if top <= -28:  # below 10**-9.9 even times 2**60: rounds up to one nano
+        return Fraction(1, _NANO)
+    keep = top + _GUARD_DIGITS
+    if len(digits) > keep:
+        # drop digits far below a nano; a non-zero tail only has to round the value up
+        tail = digits[keep:].strip("0")
+        scale += len(digits) - keep - 1
+        digits = digits[:keep] + ("1" if tail else "0")
+    value = Fraction(int(digits)) * Fraction(10) ** scale * (1 << binary)
+    value = _round_up_to_nano(value)
+    return _MAX if value > _MAX else value
 
 
 def _round_up_to_nano(value: Fraction) -> Fraction:
@@ -146,14 +180,10 @@ class Quantity:
             base, exponent, fmt = _interpret(suffix)
         except _FormatError as exc:
             raise BadRequestError(f"invalid quantity {text!r}: {exc}") from None
-        value = Fraction(int(num + denom), 10 ** len(denom))
-        value *= Fraction(base) ** exponent
+        value = _bounded_value(num, denom, base, exponent)
         if not positive:
             value = -value
-        if value != 0:
-            value = _round_up_to_nano(value)
-        if abs(value) > _MAX:
-            value = _MAX if value > 0 else -_MAX
+        return cls(value, fmt)
         return cls(value, fmt)
 
     @classmethod
@@ -267,15 +297,24 @@ def parse_quantity(text: str) -> Quantity:
     return Quantity.parse(text)
 
 
+# the engine's integer units are capped here, so that sums over nodes and pods stay in int64
+MAX_ENGINE_UNITS = 2**53
+
+
+def to_engine_units(quantity: Quantity, *, milli: bool) -> int:
+    """A quantity in the engine's integer units (thousandths for CPU), at most
+    ``MAX_ENGINE_UNITS`` in magnitude."""
+    units = quantity.milli_value() if milli else quantity.int_value()
+    return max(-MAX_ENGINE_UNITS, min(MAX_ENGINE_UNITS, units))
+
+
 @functools.lru_cache(maxsize=8192)
 def _engine_units(text: str, milli: bool) -> int:
-    quantity = Quantity.parse(text)
-    return quantity.milli_value() if milli else quantity.int_value()
+    return to_engine_units(Quantity.parse(text), milli=milli)
 
 
 def engine_units(raw: object, *, milli: bool) -> int:
     """A quantity (string or number) in the engine's integer units, cached by text."""
     if isinstance(raw, str):
         return _engine_units(raw, milli)
-    quantity = Quantity.coerce(raw)
-    return quantity.milli_value() if milli else quantity.int_value()
+    return to_engine_units(Quantity.coerce(raw), milli=milli)

@@ -9,7 +9,7 @@ from .errors import BadRequestError
 
 __all__ = ["format_timestamp", "parse_duration", "parse_timestamp", "to_datetime"]
 
-_DURATION = re.compile(r"^(\d+)(ms|s|m|h|d|w)$")
+_DURATION = re.compile(r"^(\d{1,18})(ms|s|m|h|d|w)$")  # longer numbers are no durations
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -25,8 +25,9 @@ def parse_duration(text: object, *, field: str = "duration") -> float:
     match = _DURATION.match(text.strip())
     if match is None:
         raise BadRequestError(
-            f"invalid {field} {text!r}: use a number and a unit (ms, s, m, h, d, w), e.g. '5m'",
-            {field: f"invalid duration {text!r}"},
+            f"invalid {field} {text[:100]!r}: use a number and a unit (ms, s, m, h, d, w), "
+            "e.g. '5m'",
+            {field: f"invalid duration {text[:100]!r}"},
         )
     seconds = int(match.group(1)) * _UNITS[match.group(2)]
     if seconds <= 0:

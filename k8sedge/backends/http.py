@@ -9,6 +9,7 @@ import httpx
 
 from ..surfaces import get_surface
 from ..transport.asgi import SyncASGITransport
+from ..transport.deadline import deadline_transport
 from ..transport.http import AsyncRemote, Remote, RemoteService, RetryPolicy, client_options
 
 __all__ = ["AsyncHttpBackend", "HttpBackend", "RetryPolicy", "SyncASGITransport", "base_url"]
@@ -62,10 +63,11 @@ class HttpBackend(_Http):
     ) -> None:
         super().__init__(url)
         self._owns_client = client is None
-        self.client = client or httpx.Client(
-            transport=transport, **client_options(self.url, token, verify, timeout)
-        )
-        self.remote = Remote(self.client, retry or RetryPolicy())
+        options = client_options(self.url, token, verify, timeout)
+        if transport is None and client is None:
+            transport = deadline_transport(options["verify"])
+        self.client = client or httpx.Client(transport=transport, **options)
+        self.remote = Remote(self.client, retry or RetryPolicy(), timeout)
 
     def close(self) -> None:
         if self._owns_client:
@@ -94,7 +96,7 @@ class AsyncHttpBackend(_Http):
         self.client = client or httpx.AsyncClient(
             transport=transport, **client_options(self.url, token, verify, timeout)
         )
-        self.remote = AsyncRemote(self.client, retry or RetryPolicy())
+        self.remote = AsyncRemote(self.client, retry or RetryPolicy(), timeout)
 
     def close(self) -> None:
         """Use ``aclose`` (the async client's transport closes on the event loop)."""

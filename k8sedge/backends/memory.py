@@ -7,6 +7,7 @@ from typing import Any
 
 from .._wire import load
 from ..clock import Clock
+from ..limits import Limits
 from ..memory import Cluster
 from ..surfaces import get_surface
 from ..surfaces.simulator.config import SchedulerConfiguration
@@ -35,6 +36,7 @@ class MemoryBackend:
         seed: int = 0,
         metrics_retention: float = 7 * 86400,
         data_dir: str | os.PathLike[str] | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.cluster = Cluster(
             clock=clock,
@@ -45,6 +47,7 @@ class MemoryBackend:
             seed=seed,
             metrics_retention=metrics_retention,
             data_dir=data_dir,
+            limits=limits,
         )
         self._services: dict[str, Any] = {}
 

@@ -196,6 +196,45 @@ class ObjectStore:
         self._record(info, MODIFIED, obj)
         return obj
 
+    def preview(self, kind: str, obj: dict[str, Any], how: str) -> dict[str, Any]:
+        """What ``create``, ``update`` or ``apply`` of ``obj`` (taken over) would store, with
+        the same checks and errors, storing nothing (``dryRun=All``)."""
+        info = kind_info(kind)
+        name, namespace = self._validate(info, obj)
+        current = self.objects[info.plural].get(object_key(info, name, namespace))
+        metadata = obj["metadata"]
+        if how == "create" and current is not None:
+            raise ConflictError(
+                f'{info.plural} "{name}" already exists',
+                {"kind": info.plural, "name": name, "reason": "AlreadyExists"},
+            )
+        if how == "update" and current is None:
+            raise NotFoundError(
+                f'{info.plural} "{name}" not found', {"kind": info.plural, "name": name}
+            )
+        if current is None:
+            metadata["uid"] = str(uuid.uuid4())
+            metadata["creationTimestamp"] = _timestamp(self.clock.now())
+            metadata.pop("resourceVersion", None)
+            if "spec" in obj:
+                metadata["generation"] = 1
+            return obj
+        old = current["metadata"]
+        given = metadata.get("resourceVersion")
+        if how == "update" and given and given != old["resourceVersion"]:
+            raise ConflictError(
+                f'Operation cannot be fulfilled on {info.plural} "{name}": the object has been '
+                "modified; please apply your changes to the latest version and try again",
+                {"kind": info.plural, "name": name, "reason": "Conflict"},
+            )
+        metadata["uid"] = old["uid"]
+        metadata["creationTimestamp"] = old["creationTimestamp"]
+        metadata["resourceVersion"] = old["resourceVersion"]
+        if "generation" in old:
+            changed = obj.get("spec") != current.get("spec")
+            metadata["generation"] = old["generation"] + (1 if changed else 0)
+        return obj
+
     def apply(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
         """Create, or replace without a version check (what ``kubectl apply`` amounts to)."""
         info = kind_info(kind)

@@ -11,25 +11,33 @@ engine and carry the simulator's result annotations.
 
 from __future__ import annotations
 
+import hmac
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from ..errors import K8sEdgeError
+from ..limits import DEFAULT_MAX_KUBE_BODY
 from ..memory import Cluster
+from ..server.auth import bearer_token
+from ..server.limits import BodyLimit
 from .discovery import GROUPS, api_group, api_group_list, api_versions, resource_list, version
-from .objects import Objects
+from .objects import Objects, dry_run
 from .paths import Target, parse_target
 from .status import error_response, json_response, not_allowed, status_body
 
 __all__ = ["KubeAPI", "create_kube_app"]
 
 _NOT_FOUND = "the server could not find the requested resource"
+log = logging.getLogger("k8sedge.kubeapi")
 
 
 def _wants_table(request: Request) -> bool:
@@ -45,12 +53,19 @@ class KubeAPI:
 
     def __init__(self, cluster: Cluster, token: str | None = None) -> None:
         self.objects = Objects(cluster)
-        self.token = token
+        self.token = token.encode() if token else None
 
     def _authorized(self, request: Request) -> bool:
         if self.token is None:
             return True
-        return request.headers.get("authorization", "") == f"Bearer {self.token}"
+        headers = request.headers.getlist("authorization")
+        if len(headers) != 1:
+            return False
+        try:
+            token = bearer_token(headers[0])
+        except K8sEdgeError:
+            return False
+        return hmac.compare_digest(token.encode(), self.token)
 
     async def version(self, request: Request) -> Response:
         return json_response(version())
@@ -92,50 +107,76 @@ class KubeAPI:
             return error_response(exc)
 
     async def _dispatch(self, request: Request, target: Target) -> Response:
-        method, objects = request.method, self.objects
+        method, objects, params = request.method, self.objects, request.query_params
+        dry = dry_run(params) if method != "GET" else False
         if target.name is None:
-            if method == "GET" and _watching(request):
-                return self._stream(objects.watch(target, request.query_params))
+            if target.subresource is None and method == "GET" and _watching(request):
+                return self._stream(await objects.watch(target, params))
             if method == "GET":
                 listed = await run_in_threadpool(
-                    objects.list, target, request.query_params, _wants_table(request)
+                    objects.list, target, params, _wants_table(request)
                 )
                 return json_response(listed)
-            if method == "POST":
-                created = await run_in_threadpool(objects.create, target, await request.body())
+            if method == "POST" and (target.namespace or not target.info.namespaced):
+                body = await request.body()
+                created = await run_in_threadpool(objects.create, target, body, dry)
                 return json_response(created, 201)
-            return not_allowed(method)
-        if target.subresource == "binding" and target.info.plural == "pods" and method == "POST":
+            allow = ["GET", "POST"] if target.namespace or not target.info.namespaced else ["GET"]
+            return not_allowed(method, allow)
+        if target.subresource == "binding":
+            if method != "POST":
+                return not_allowed(method, ["POST"])
             bound = await run_in_threadpool(objects.bind, target, await request.body())
             return json_response(bound, 201)
-        if method == "GET" and _watching(request):
-            return self._stream(objects.watch(target, request.query_params))
+        if method == "GET" and _watching(request) and target.subresource is None:
+            return self._stream(await objects.watch(target, params))
         if method == "GET":
             return json_response(
                 await run_in_threadpool(objects.get, target, _wants_table(request))
             )
-        if method == "DELETE":
-            return json_response(await run_in_threadpool(objects.delete, target))
+        if method == "DELETE" and target.subresource is None:
+            body = await request.body()
+            return json_response(await run_in_threadpool(objects.delete, target, body, dry))
         if method in ("PUT", "PATCH"):
             body = await request.body()
             content_type = request.headers.get("content-type", "")
-            updated = await run_in_threadpool(objects.update, target, method, body, content_type)
+            updated = await run_in_threadpool(
+                objects.update, target, method, body, content_type, dry
+            )
             return json_response(updated)
-        return not_allowed(method)
+        if target.subresource is None:
+            return not_allowed(method, ["DELETE", "GET", "PATCH", "PUT"])
+        return not_allowed(method, ["GET", "PATCH", "PUT"])
 
     @staticmethod
-    def _stream(frames: Any) -> Response:
-        async def stream() -> AsyncIterator[bytes]:
-            async for chunk in iterate_in_threadpool(frames):
-                yield chunk
-
-        return StreamingResponse(stream(), media_type="application/json")
+    def _stream(frames: AsyncIterator[bytes]) -> Response:
+        """A watch: waits on the event loop (no thread), ends when the client goes."""
+        return StreamingResponse(frames, media_type="application/json")
 
 
-def create_kube_app(cluster: Cluster, *, token: str | None = None) -> Starlette:
-    """Serve ``cluster`` as the Kubernetes API (bearer ``token`` required if given)."""
+def create_kube_app(
+    cluster: Cluster, *, token: str | None = None, max_body: int = DEFAULT_MAX_KUBE_BODY
+) -> Starlette:
+    """Serve ``cluster`` as the Kubernetes API (bearer ``token`` required if given); request
+    bodies over ``max_body`` bytes are 413 ``RequestEntityTooLarge``."""
     api = KubeAPI(cluster, token)
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 405:
+            allow = ["GET"] if request.url.path == "/version" else methods
+            return not_allowed(request.method, allow)
+        return json_response(status_body(exc.status_code, _NOT_FOUND), exc.status_code)
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return json_response(status_body(500, "an internal error occurred"), 500)
+
+    def too_large(scope: Any) -> Response:
+        message = f"the request body is larger than {max_body} bytes"
+        return json_response(status_body(413, message), 413)
+
     return Starlette(
         routes=[
             Route("/version", api.version, methods=["GET"]),
@@ -143,5 +184,7 @@ def create_kube_app(cluster: Cluster, *, token: str | None = None) -> Starlette:
             Route("/api/{path:path}", api.core, methods=methods),
             Route("/apis", api.named, methods=methods),
             Route("/apis/{path:path}", api.named, methods=methods),
-        ]
+        ],
+        middleware=[Middleware(BodyLimit, max_body=max_body, respond=too_large)],
+        exception_handlers={HTTPException: on_http_error, Exception: on_unexpected},
     )

@@ -7,11 +7,19 @@ from typing import Any
 from .._version import __version__
 from ..kube.kinds import KINDS, KindInfo
 
-__all__ = ["GROUPS", "api_group", "api_group_list", "api_versions", "resource_list", "version"]
+__all__ = [
+    "GROUPS",
+    "WITH_STATUS",
+    "api_group",
+    "api_group_list",
+    "api_versions",
+    "resource_list",
+    "version",
+]
 
 VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
 # kinds with a status subresource
-_WITH_STATUS = {
+WITH_STATUS = {
     "pods",
     "nodes",
     "deployments",
@@ -93,7 +101,7 @@ def resource_list(group_version: str, infos: list[KindInfo]) -> dict[str, Any]:
                 "verbs": VERBS,
             }
         )
-        if info.plural in _WITH_STATUS:
+        if info.plural in WITH_STATUS:
             resources.append(
                 {
                     "name": f"{info.plural}/status",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import orjson
@@ -21,7 +21,9 @@ from ..kube.selectors import parse_field_selector, parse_label_selector
 from ..kube.snapshot import strip_results
 from ..kube.store import copy_object
 from ..kube.translate import bound_status
+from ..kube.validation import InvalidError
 from ..memory import Cluster
+from ..memory.watch import watch_events_async
 from .paths import Target
 from .status import InvalidObjectError, status_body
 from .tables import table_for
@@ -38,6 +40,8 @@ def body_object(raw: bytes, target: Target) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise BadRequestError("the body must be an object", {"body": "not an object"})
     metadata = obj.setdefault("metadata", {})
+    if not isinstance(metadata, dict):
+        raise InvalidError(target.info, target.name or "", [("metadata", "must be an object")])
     if target.info.namespaced and target.namespace:
         given = metadata.get("namespace")
         if given and given != target.namespace:
@@ -47,6 +51,65 @@ def body_object(raw: bytes, target: Target) -> dict[str, Any]:
             )
         metadata["namespace"] = target.namespace
     return obj
+
+
+def _key(obj: dict[str, Any]) -> tuple[str, str]:
+    metadata = obj["metadata"]
+    return str(metadata.get("namespace") or ""), str(metadata["name"])
+
+
+def _encode_continue(key: tuple[str, str]) -> str:
+    """The next page starts after this object: deleting items between pages skips none."""
+    return base64.urlsafe_b64encode(orjson.dumps({"after": list(key)})).decode()
+
+
+def _decode_continue(token: str | None) -> tuple[str, str] | None:
+    if not token:
+        return None
+    try:
+        data = orjson.loads(base64.urlsafe_b64decode(token.encode()))
+        namespace, name = data["after"]
+        if isinstance(namespace, str) and isinstance(name, str):
+            return namespace, name
+    except (ValueError, TypeError, KeyError, orjson.JSONDecodeError):
+        pass
+    raise BadRequestError("invalid continue token", {"continue": "invalid"})
+
+
+def _limit(raw: str | None) -> int:
+    if not raw:
+        return 0
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadRequestError("limit must be an integer", {"limit": raw[:100]}) from None
+
+
+def watch_timeout(params: Any) -> float | None:
+    """``timeoutSeconds``: a non-negative number (a bad one is 400, before streaming)."""
+    raw = params.get("timeoutSeconds")
+    if not raw:
+        return None
+    try:
+        timeout = float(raw)
+    except ValueError:
+        timeout = -1.0
+    if not 0 <= timeout < 10**9:
+        raise BadRequestError(
+            "timeoutSeconds must be a non-negative number", {"timeoutSeconds": raw[:100]}
+        )
+    return timeout
+
+
+def dry_run(params: Any) -> bool:
+    """``dryRun=All`` (the only value the API server knows)."""
+    values = params.getlist("dryRun") if hasattr(params, "getlist") else [params.get("dryRun")]
+    values = [v for v in values if v]
+    if any(v != "All" for v in values):
+        raise BadRequestError(
+            f"invalid dryRun value {values!r}: only 'All' is supported", {"dryRun": "invalid"}
+        )
+    return bool(values)
 
 
 class Objects:
@@ -70,27 +133,16 @@ class Objects:
                 if labels(o) and fields(o)
             ]
             version = str(cluster.store.version)
-        items.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
-        start = 0
-        if params.get("continue"):
-            try:
-                start = int(base64.urlsafe_b64decode(params["continue"].encode()).decode())
-            except (ValueError, UnicodeDecodeError):
-                raise BadRequestError("invalid continue token", {"continue": "invalid"}) from None
+        items.sort(key=_key)
+        after = _decode_continue(params.get("continue"))
+        if after is not None:
+            items = [o for o in items if _key(o) > after]
         meta: dict[str, Any] = {"resourceVersion": version}
-        limit = params.get("limit")
-        count = 0
-        if limit:
-            try:
-                count = int(limit)
-            except ValueError:
-                raise BadRequestError("limit must be an integer", {"limit": limit}) from None
-        if count > 0 and start + count < len(items):
-            meta["continue"] = base64.urlsafe_b64encode(str(start + count).encode()).decode()
-            meta["remainingItemCount"] = len(items) - start - count
-            items = items[start : start + count]
-        else:
-            items = items[start:]
+        count = _limit(params.get("limit"))
+        if count > 0 and count < len(items):
+            meta["continue"] = _encode_continue(_key(items[count - 1]))
+            meta["remainingItemCount"] = len(items) - count
+            items = items[:count]
         if table:
             return table_for(target.info.plural, items, version)
         return {
@@ -107,28 +159,33 @@ class Objects:
             return table_for(target.info.plural, [obj], str(self.cluster.store.version))
         return obj
 
-    def watch(self, target: Target, params: Any) -> Iterator[bytes]:
-        """Watch events as newline-delimited JSON (bookmarks while idle, if asked)."""
+    async def watch(self, target: Target, params: Any) -> AsyncIterator[bytes]:
+        """Watch events as newline-delimited JSON (bookmarks while idle, if asked). Every
+        parameter is checked, and the watch started, when this is awaited: errors are
+        ``Status`` answers, not broken streams."""
         cluster, info = self.cluster, target.info
         labels = parse_label_selector(params.get("labelSelector"))
         fields = parse_field_selector(params.get("fieldSelector"))
         rv = params.get("resourceVersion") or None
         if rv == "0":
             rv = None
-        raw_timeout = params.get("timeoutSeconds")
-        try:
-            timeout = float(raw_timeout) if raw_timeout else None
-        except ValueError:
-            raise BadRequestError(
-                "timeoutSeconds must be a number", {"timeoutSeconds": raw_timeout}
-            ) from None
+        timeout = watch_timeout(params)
         bookmarks = params.get("allowWatchBookmarks") in ("true", "1")
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            events = cluster.watch(
-                {info.plural: rv}, kinds={info.plural}, heartbeat=1.0, timeout=timeout
+            events = await watch_events_async(
+                cluster, {info.plural: rv}, kinds={info.plural}, heartbeat=1.0, timeout=timeout
             )
-            for item in events:
+        except ExpiredError as exc:
+            expired = status_body(410, exc.message, "Expired")
+
+            async def gone() -> AsyncIterator[bytes]:
+                yield orjson.dumps({"type": "ERROR", "object": expired}) + b"\n"
+
+            return gone()
+
+        async def frames() -> AsyncIterator[bytes]:
+            async for item in events:
                 if deadline is not None and time.monotonic() > deadline:
                     return
                 if item is None:
@@ -147,9 +204,8 @@ class Objects:
                     continue
                 if labels(obj) and fields(obj):
                     yield orjson.dumps({"type": event, "object": obj}) + b"\n"
-        except ExpiredError as exc:
-            expired = status_body(410, exc.message, "Expired")
-            yield orjson.dumps({"type": "ERROR", "object": expired}) + b"\n"
+
+        return frames()
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -160,18 +216,43 @@ class Objects:
         """A create or update; an invalid object is 422 Invalid, as the API server says."""
         try:
             return operation(plural, obj)
+        except InvalidError as exc:
+            raise InvalidObjectError(exc.message, exc.details) from None
         except BadRequestError as exc:
             raise InvalidObjectError(exc.message, exc.details) from None
 
-    def create(self, target: Target, raw: bytes) -> dict[str, Any]:
+    def create(self, target: Target, raw: bytes, dry: bool = False) -> dict[str, Any]:
         obj = body_object(raw, target)
         if target.info.plural == "pods":
             obj.pop("status", None)
+        if dry:
+            return self._write(self.cluster.preview, target.info.plural, obj)
         return self._write(self.cluster.create, target.info.plural, obj)
 
-    def delete(self, target: Target) -> dict[str, Any]:
+    def delete(self, target: Target, raw: bytes, dry: bool = False) -> dict[str, Any]:
+        """DELETE, with ``DeleteOptions`` (``preconditions``, ``dryRun``) in the body."""
         assert target.name is not None
-        return self.cluster.delete(target.info.plural, target.name, target.namespace)
+        options: Any = {}
+        if raw.strip():
+            try:
+                options = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                raise BadRequestError(f"malformed JSON: {exc}", {"body": "malformed"}) from None
+        if not isinstance(options, dict):
+            raise BadRequestError("DeleteOptions must be an object", {"body": "not an object"})
+        preconditions = options.get("preconditions") or {}
+        body_dry = options.get("dryRun") or []
+        if not isinstance(preconditions, dict) or not isinstance(body_dry, list):
+            raise BadRequestError("invalid DeleteOptions", {"preconditions": "must be an object"})
+        if any(v != "All" for v in body_dry):
+            raise BadRequestError("invalid dryRun value: only 'All'", {"dryRun": "invalid"})
+        return self.cluster.delete(
+            target.info.plural,
+            target.name,
+            target.namespace,
+            preconditions=preconditions,
+            dry_run=dry or bool(body_dry),
+        )
 
     def _stored(self, target: Target) -> dict[str, Any]:
         """The object as stored (no rendered result annotations)."""
@@ -185,8 +266,11 @@ class Objects:
         key = f"{target.namespace or 'default'}/{target.name}"
         return target.info.plural == "pods" and key in self.cluster.queue.results
 
-    def update(self, target: Target, method: str, raw: bytes, content_type: str) -> dict[str, Any]:
-        """PUT (replace) or PATCH, on the object or its ``status`` subresource."""
+    def update(
+        self, target: Target, method: str, raw: bytes, content_type: str, dry: bool = False
+    ) -> dict[str, Any]:
+        """PUT (replace) or PATCH, on the object or its ``status`` subresource. A patch that
+        carries a ``metadata.resourceVersion`` other than the stored one is 409 Conflict."""
         current = self._stored(target)
         if method == "PUT":
             obj = body_object(raw, target)
@@ -198,6 +282,18 @@ class Objects:
             except orjson.JSONDecodeError as exc:
                 raise BadRequestError(f"malformed patch: {exc}", {"body": "malformed"}) from None
             obj = apply_patch(content_type, current, patch)
+            if not isinstance(obj.get("metadata"), dict):
+                raise InvalidError(
+                    target.info, target.name or "", [("metadata", "must be an object")]
+                )
+            given = obj["metadata"].get("resourceVersion")
+            if given is not None and given != current["metadata"]["resourceVersion"]:
+                raise ConflictError(
+                    f'Operation cannot be fulfilled on {target.info.plural} "{target.name}": '
+                    "the object has been modified; please apply your changes to the latest "
+                    "version and try again",
+                    {"kind": target.info.plural, "name": target.name, "reason": "Conflict"},
+                )
         if obj["metadata"].get("name") not in (None, target.name):
             raise BadRequestError(
                 "the name of the object does not match the request",
@@ -215,6 +311,12 @@ class Objects:
             obj["status"] = current["status"]  # the main resource ignores status
         if method == "PATCH":
             obj["metadata"].pop("resourceVersion", None)
+        if dry:
+            return self._write(
+                lambda plural, o: self.cluster.preview(plural, o, "update"),
+                target.info.plural,
+                obj,
+            )
         return self._write(self.cluster.update, target.info.plural, obj)
 
     def bind(self, target: Target, raw: bytes) -> dict[str, Any]:

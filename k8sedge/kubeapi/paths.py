@@ -1,4 +1,10 @@
-"""What a resource path names: kind, namespace, name and subresource."""
+"""What a resource path names: kind, namespace, name and subresource.
+
+Only what the facade serves is recognised; anything else is 404 ``NotFound``, never another
+object: ``/namespaces/x/services/y`` is not namespace ``x``, ``/pods/p/log`` is not pod
+``p``, a namespaced kind is named only under its namespace, and a cluster-scoped kind never
+under one.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from attrs import frozen
 
 from ..errors import NotFoundError
 from ..kube.kinds import KINDS, KindInfo
+from .discovery import WITH_STATUS
 
 __all__ = ["Target", "parse_target"]
 
@@ -18,29 +25,39 @@ class Target:
     subresource: str | None
 
 
+def _not_found(what: str) -> NotFoundError:
+    return NotFoundError(
+        f"the server could not find the requested resource ({what})", {"reason": "NotFound"}
+    )
+
+
+def _subresources(info: KindInfo) -> set[str]:
+    served = {"status"} if info.plural in WITH_STATUS else set()
+    if info.plural == "pods":
+        served.add("binding")
+    return served
+
+
 def parse_target(group_version: str, parts: list[str]) -> Target:
     """``[namespaces, ns,] plural[, name[, subresource]]`` under a group version."""
     by_plural = {i.plural: i for i in KINDS.values() if i.api_version == group_version}
-
-    def info_of(plural: str) -> KindInfo:
-        info = by_plural.get(plural)
-        if info is None:
-            raise NotFoundError(
-                f"the server could not find the requested resource ({plural})", {"kind": plural}
-            )
-        return info
-
-    if len(parts) >= 3 and parts[0] == "namespaces" and parts[2] in by_plural:
-        namespace, plural, rest = parts[1], parts[2], parts[3:]
-        return Target(
-            info_of(plural),
-            namespace,
-            rest[0] if rest else None,
-            rest[1] if len(rest) > 1 else None,
-        )
-    if not parts:
-        raise NotFoundError("the server could not find the requested resource", {})
-    plural, rest = parts[0], parts[1:]
-    return Target(
-        info_of(plural), None, rest[0] if rest else None, rest[1] if len(rest) > 1 else None
+    namespace: str | None = None
+    own = (
+        group_version == "v1" and len(parts) == 3 and parts[2] in _subresources(KINDS["namespaces"])
     )
+    if len(parts) >= 3 and parts[0] == "namespaces" and not own:  # not namespaces/x/status
+        namespace, parts = parts[1], parts[2:]
+    if not parts:
+        raise _not_found("")
+    info = by_plural.get(parts[0])
+    if info is None or (namespace is not None and not info.namespaced):
+        raise _not_found("/".join(parts))
+    name = parts[1] if len(parts) > 1 else None
+    subresource = parts[2] if len(parts) > 2 else None
+    if len(parts) > 3 or (subresource is not None and subresource not in _subresources(info)):
+        raise _not_found("/".join(parts))
+    if info.namespaced and namespace is None and name is not None:
+        raise _not_found("/".join(parts))  # a namespaced object is named under its namespace
+    if name == "" or namespace == "":
+        raise _not_found("/".join(parts))
+    return Target(info, namespace, name, subresource)

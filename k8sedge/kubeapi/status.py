@@ -8,6 +8,7 @@ import orjson
 from starlette.responses import Response
 
 from ..errors import K8sEdgeError
+from ..kube.validation import InvalidError
 
 __all__ = ["InvalidObjectError", "error_response", "json_response", "not_allowed", "status_body"]
 
@@ -57,10 +58,15 @@ def error_response(exc: K8sEdgeError) -> Response:
     """A k8sedge error as the API server's ``Status``."""
     code = exc.status or 500
     reason = exc.details.get("reason") if isinstance(exc.details.get("reason"), str) else None
-    details = {k: v for k, v in exc.details.items() if k in ("name", "kind")}
+    if isinstance(exc, InvalidError):  # an object the API server refuses to store
+        code, reason = 422, "Invalid"
+    details = {k: v for k, v in exc.details.items() if k in ("name", "kind", "causes")}
     return json_response(status_body(code, exc.message, reason, details), code)
 
 
-def not_allowed(method: str) -> Response:
+def not_allowed(method: str, allow: list[str]) -> Response:
+    """405 ``MethodNotAllowed``, with the ``Allow`` header listing what is."""
     message = f"the server does not allow this method on the requested resource ({method})"
-    return json_response(status_body(405, message, "MethodNotAllowed"), 405)
+    response = json_response(status_body(405, message, "MethodNotAllowed"), 405)
+    response.headers["Allow"] = ", ".join(sorted(allow))
+    return response

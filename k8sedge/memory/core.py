@@ -26,12 +26,14 @@ from attrs import evolve
 from .._progress import report
 from ..clock import Clock, SystemClock
 from ..engine import NodeTable, Scheduler
-from ..errors import BadRequestError, NotFoundError
+from ..errors import BadRequestError, ConflictError, NotFoundError
 from ..kube.controllers import Controllers
 from ..kube.kinds import KINDS, kind_info
 from ..kube.snapshot import export_resources, fix_claim_ref, import_plan
 from ..kube.store import ADDED, DELETED, MODIFIED, ObjectStore, copy_object
 from ..kube.translate import pod_request
+from ..kube.validation import validate_object
+from ..limits import Limits
 from ..surfaces.simulator.config import (
     SchedulerConfiguration,
     config_from_dict,
@@ -52,6 +54,8 @@ from .workloads import WorkloadController
 __all__ = ["INITIAL_OBJECTS", "Cluster", "Extension"]
 
 E = TypeVar("E", bound="Extension")
+Plan = list[tuple[str, dict[str, Any]]]  # (plural, object) in the order an import applies them
+Undo = list[tuple[str, str, str | None, dict[str, Any] | None]]  # what an import replaced
 
 
 class Extension(Protocol):
@@ -113,6 +117,7 @@ class Cluster:
         seed: int = 0,
         metrics_retention: float = 7 * 86400,
         data_dir: str | os.PathLike[str] | None = None,
+        limits: Limits | None = None,
     ) -> None:
         if grace_period <= 0:
             raise ValueError("grace_period must be positive")
@@ -122,6 +127,7 @@ class Cluster:
         self.lock = CommitLock()
         self.changed = threading.Condition(self.lock)  # type: ignore[arg-type]
         self.seed = seed
+        self.limits = limits or Limits()
         self._ticking = False
         self.initial_config = with_defaults(scheduler_config or SchedulerConfiguration())
         self.table = NodeTable()
@@ -136,6 +142,8 @@ class Cluster:
         self.metrics = MetricsStore(retention=metrics_retention)
         self.tokens = TokenService(self.clock, token_secret)
         self.extensions: dict[str, Extension] = {}
+        self._listeners: set[Callable[[], None]] = set()
+        self.closing = False  # servers are shutting down: open watches end
         for kind, obj in INITIAL_OBJECTS:
             self.store.create(kind, copy_object(obj))
         self.durability: Durability | None = None
@@ -184,6 +192,23 @@ class Cluster:
         finally:
             self._ticking = False
         return now
+
+    def listen(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` (from the writing thread) after every change; it must only
+        schedule work (async watches wake their event loop with it)."""
+        self._listeners.add(listener)
+
+    def unlisten(self, listener: Callable[[], None]) -> None:
+        """Stop calling ``listener`` (its watch ended)."""
+        self._listeners.discard(listener)
+
+    def end_watches(self) -> None:
+        """End every open watch (a server is shutting down): they finish their answer."""
+        with self.changed:
+            self.closing = True
+            self.changed.notify_all()
+            for listener in list(self._listeners):
+                listener()
 
     def extension(self, name: str, factory: Callable[[Cluster], E]) -> E:
         """The cluster's extension ``name``, created by ``factory(cluster)`` on first use."""
@@ -236,6 +261,8 @@ class Cluster:
                     self._ticking = False
                 if self.store.version != version:
                     self.changed.notify_all()
+                    for listener in list(self._listeners):
+                        listener()
 
     # -- configuration -----------------------------------------------------------------------
 
@@ -305,12 +332,35 @@ class Cluster:
     def update(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
         return self._write(kind, obj, "update")
 
-    def delete(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+    def preview(self, kind: str, obj: dict[str, Any], how: str = "create") -> dict[str, Any]:
+        """What ``create``, ``update`` or ``apply`` would answer, with every check and error,
+        changing nothing (``dryRun=All``)."""
+        plural = kind_info(kind).plural
+        obj = copy_object(obj)
+        validate_object(plural, obj, self.limits)
+        with self.lock:
+            self._admit(plural, obj)
+            return self.present(plural, self.store.preview(plural, obj, how), results=False)
+
+    def delete(
+        self,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        *,
+        preconditions: dict[str, Any] | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
         """Delete; an object with finalizers only gets a ``deletionTimestamp`` and goes when
-        its last finalizer is removed, as in Kubernetes."""
+        its last finalizer is removed, as in Kubernetes. ``preconditions`` (``uid``,
+        ``resourceVersion``) that no longer hold are ``ConflictError``; ``dry_run`` checks
+        everything and deletes nothing."""
         plural = kind_info(kind).plural
         with self.writing():
             current = self.store.get(plural, name, namespace)
+            _check_preconditions(plural, current, preconditions or {})
+            if dry_run:
+                return self.present(plural, current, results=True)
             if current["metadata"].get("finalizers"):
                 if current["metadata"].get("deletionTimestamp"):
                     return self.present(plural, current, results=True)
@@ -336,6 +386,7 @@ class Cluster:
             info = kind_info(kind)
             raise BadRequestError(f"a {info.kind} must be a JSON object", {"body": "not an object"})
         obj = copy_object(obj)
+        validate_object(plural, obj, self.limits)
         with self.writing():
             self._admit(plural, obj)
             existed = None
@@ -490,33 +541,103 @@ class Cluster:
             )
 
     def import_(self, resources: ResourcesForLoad) -> Sequence[str]:
-        """Apply resources in the real simulator's order; bound pods stay bound. An older
-        exported configuration is read leniently: returns a warning per dropped field."""
+        """Apply resources in the real simulator's order; bound pods stay bound. All or
+        nothing: every object is validated first, and if applying one still fails, what the
+        import changed is undone before the error is raised. An older exported configuration
+        is read leniently: returns a warning per dropped field."""
+        plan: Plan = list(import_plan(resources))
+        if len(plan) > self.limits.max_import_objects:
+            raise BadRequestError(
+                f"an import may carry at most {self.limits.max_import_objects} objects "
+                f"(this one has {len(plan)})",
+                {"resources": f"more than {self.limits.max_import_objects} objects"},
+            )
+        config = None
         warnings: Sequence[str] = ()
+        if resources.scheduler_config is not None:
+            lenient, warnings = lenient_config(resources.scheduler_config)
+            config = config_from_dict(lenient)  # raises if invalid
         with self.writing():
-            if resources.scheduler_config is not None:
-                config, warnings = lenient_config(resources.scheduler_config)
-                self.update_config(config)
-            claim_uids: dict[str, str] = {}
-            total = resources.count()
-            for plural, obj in import_plan(resources):
-                report(1, total)
-                name = obj["metadata"].get("name", "")
-                if plural == "pods":
-                    self._admit(plural, obj)
-                if plural == "persistentvolumes":
-                    fix_claim_ref(obj, claim_uids)
-                existed = self.store.find(plural, name, obj["metadata"].get("namespace"))
-                if existed is not None and plural == "pods":
-                    self.queue.forget(pod_key(existed))
-                stored = self.store.apply(plural, obj)
-                if plural == "persistentvolumeclaims":
-                    namespace = stored["metadata"]["namespace"]
-                    claim_uids[f"{namespace}/{name}"] = stored["metadata"]["uid"]
-                self.after(
-                    plural, MODIFIED if existed is not None else ADDED, stored, schedule=False
-                )
+            self._check_import(plan)
+            before = self.scheduler.config
+            undo: Undo = []
+            try:
+                if config is not None:
+                    self.update_config(lenient)
+                self._apply_plan(plan, undo)
+            except Exception:
+                self._undo_import(undo, before)
+                raise
         return warnings
+
+    def _check_import(self, plan: Plan) -> None:
+        """Every object valid, in an existing or imported namespace (before any write)."""
+        namespaces = {n["metadata"]["name"] for n in self.store.items("namespaces")}
+        for plural, obj in plan:
+            validate_object(plural, obj, self.limits)
+            name = obj["metadata"].get("name")
+            if not isinstance(name, str) or not name:
+                info = kind_info(plural)
+                raise BadRequestError(
+                    f"{info.kind}: metadata.name is required", {"metadata.name": "required"}
+                )
+            if plural == "namespaces":
+                namespaces.add(name)
+            elif kind_info(plural).namespaced:
+                namespace = obj["metadata"].get("namespace") or "default"
+                if namespace not in namespaces:
+                    raise NotFoundError(
+                        f'namespaces "{namespace}" not found',
+                        {"kind": "namespaces", "name": namespace},
+                    )
+            class_name = (obj.get("spec") or {}).get("priorityClassName")
+            if plural == "pods" and class_name and not self._imported_class(plan, class_name):
+                raise NotFoundError(
+                    f"no PriorityClass with name {class_name} was found",
+                    {"spec.priorityClassName": class_name},
+                )
+
+    def _imported_class(self, plan: Plan, name: str) -> bool:
+        return self.store.find("priorityclasses", name) is not None or any(
+            p == "priorityclasses" and o["metadata"].get("name") == name for p, o in plan
+        )
+
+    def _apply_plan(self, plan: Plan, undo: Undo) -> None:
+        claim_uids: dict[str, str] = {}
+        for plural, obj in plan:
+            report(1, len(plan))
+            name = obj["metadata"].get("name", "")
+            namespace = obj["metadata"].get("namespace")
+            if plural == "pods":
+                self._admit(plural, obj)
+            if plural == "persistentvolumes":
+                fix_claim_ref(obj, claim_uids)
+            existed = self.store.find(plural, name, namespace)
+            undo.append(
+                (plural, name, namespace, None if existed is None else copy_object(existed))
+            )
+            if existed is not None and plural == "pods":
+                self.queue.forget(pod_key(existed))
+            stored = self.store.apply(plural, obj)
+            if plural == "persistentvolumeclaims":
+                claim_uids[f"{stored['metadata']['namespace']}/{name}"] = stored["metadata"]["uid"]
+            self.after(plural, MODIFIED if existed is not None else ADDED, stored, schedule=False)
+
+    def _undo_import(self, undo: Undo, config: SchedulerConfiguration) -> None:
+        """Put back what a failed import changed (objects in reverse order, the config)."""
+        for plural, name, namespace, previous in reversed(undo):
+            current = self.store.find(plural, name, namespace)
+            if current is not None:
+                if plural == "pods":
+                    self.queue.forget(pod_key(current))
+                removed = self.store.delete(plural, name, namespace)
+                self.after(plural, DELETED, removed, schedule=False)
+            if previous is not None:
+                previous["metadata"].pop("resourceVersion", None)
+                restored = self.store.apply(plural, previous)
+                self.after(plural, ADDED, restored, schedule=False)
+        if self.scheduler.config is not config:
+            self.scheduler.configure(config)
 
     # -- watch -------------------------------------------------------------------------------
 
@@ -530,6 +651,20 @@ class Cluster:
     ) -> Iterator[tuple[str, str, dict[str, Any]] | None]:
         """``(plural, event type, object)``: see ``memory.watch.watch_events``."""
         return watch_events(self, versions, timeout=timeout, kinds=kinds, heartbeat=heartbeat)
+
+
+def _check_preconditions(plural: str, obj: dict[str, Any], preconditions: dict[str, Any]) -> None:
+    """A delete's ``preconditions``, as the API server checks them (409 if they fail)."""
+    metadata = obj["metadata"]
+    for key, field in (("uid", "UID"), ("resourceVersion", "ResourceVersion")):
+        wanted = preconditions.get(key)
+        if wanted is not None and wanted != metadata.get(key):
+            raise ConflictError(
+                f'Operation cannot be fulfilled on {plural} "{metadata["name"]}": Precondition '
+                f"failed: {field} in precondition: {wanted}, {field} in object meta: "
+                f"{metadata.get(key)}",
+                {"kind": plural, "name": metadata["name"], "reason": "Conflict"},
+            )
 
 
 class _StoreVolumes:

@@ -32,7 +32,7 @@ import orjson
 from ..engine import NodeTable, Taint, TaintEffect
 from ..errors import BadRequestError, ConflictError, NotFoundError
 from ..kube.translate import node_allocatable as document_allocatable, sync_node
-from ..quantity import Quantity
+from ..quantity import Quantity, to_engine_units
 from ..surfaces.edge.nodemap import (
     EDGE_LABEL,
     HOSTNAME_LABEL,
@@ -58,7 +58,7 @@ def node_allocatable(resources: dict[str, Quantity]) -> dict[str, int]:
     """Engine units for edge resources: cpu in millicores, the rest as integers."""
     out: dict[str, int] = {}
     for name, quantity in resource_names(resources).items():
-        out[name] = quantity.milli_value() if name == "cpu" else quantity.int_value()
+        out[name] = to_engine_units(quantity, milli=name == "cpu")
     return out
 
 

@@ -8,6 +8,7 @@ so the deny list stays bounded.
 
 from __future__ import annotations
 
+import math
 import secrets
 import uuid
 from collections.abc import Callable
@@ -29,6 +30,16 @@ LEEWAY = 30.0
 MAX_CACHED = 50_000
 
 Claims = dict[str, Any]
+
+
+def _seconds(value: Any) -> float | None:
+    """A NumericDate (RFC 7519): a JSON number, finite and within the Unix era's range."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not -(2**53) < value < 2**53:  # beyond what a float holds exactly (and absurd)
+        return None
+    seconds = float(value)
+    return seconds if math.isfinite(seconds) else None
 
 
 class TokenService:
@@ -92,10 +103,13 @@ class TokenService:
     def _check_time(self, claims: Claims) -> tuple[Claims | None, str | None]:
         """Expiry, issue time and revocation: checked on every use, cached or not."""
         now = self.clock.now()
-        try:
-            exp, iat = float(claims["exp"]), float(claims["iat"])
-        except (TypeError, ValueError):
-            return None, "token has a bad exp or iat claim"
+        exp, iat = _seconds(claims.get("exp")), _seconds(claims.get("iat"))
+        if exp is None or iat is None:
+            return None, "exp and iat must be numbers of seconds"
+        if exp < iat or exp - iat > MAX_EXPIRATION + LEEWAY:
+            return None, "exp is out of range"
+        if not isinstance(claims.get("jti"), str) or not isinstance(claims.get("sub"), str):
+            return None, "jti and sub must be strings"
         if now > exp + LEEWAY:
             return None, "token expired"
         if iat > now + LEEWAY:

@@ -227,7 +227,21 @@ class WorkloadController:
 
     # -- commands ----------------------------------------------------------------------------
 
+    def check_replicas(self, replicas: int) -> None:
+        """Replicas within ``0..limits.max_replicas`` (each is a pod, created at once)."""
+        cap = self.core.limits.max_replicas
+        if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
+            raise BadRequestError(
+                "replicas: must be an integer >= 0", {"replicas": "must be an integer >= 0"}
+            )
+        if replicas > cap:
+            raise BadRequestError(
+                f"replicas: must be at most {cap} (the server's cap on replicas)",
+                {"replicas": f"must be at most {cap}"},
+            )
+
     def create(self, spec: WorkloadSpec, now: float) -> WorkloadRecord:
+        self.check_replicas(spec.replicas)
         self.touched = True
         key = (spec.namespace, spec.name)
         if key in self.by_key:
@@ -251,18 +265,19 @@ class WorkloadController:
         placement: Placement | None,
         now: float,
     ) -> None:
+        # everything is checked before anything changes
+        if image is not None and not image.strip():
+            raise BadRequestError("image: must not be empty", {"image": "must not be empty"})
+        if replicas is not None:
+            self.check_replicas(replicas)
         new_revision = False
         if image is not None and image != workload.image:
-            if not image.strip():
-                raise BadRequestError("image: must not be empty", {"image": "must not be empty"})
             workload.image, new_revision = image, True
         if resources is not None and resources != workload.resources:
             workload.resources, new_revision = resources, True
         if placement is not None and placement != workload.placement:
             workload.placement, new_revision = placement, True
         if replicas is not None:
-            if replicas < 0:
-                raise BadRequestError("replicas: must not be negative", {"replicas": "negative"})
             workload.replicas = replicas
         workload.updated_at = now
         self.touched = True

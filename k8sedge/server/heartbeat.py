@@ -20,7 +20,8 @@ from .._ops import Op, Source
 from .._wire import Surface
 from ..errors import BadRequestError, K8sEdgeError
 from ..surfaces.edge.models import NodeStatus, NodeStatusUpdate
-from .auth import Authenticator
+from .auth import Authenticator, authorization
+from .limits import too_large
 from .routes import Call, authorize_header
 
 __all__ = ["HeartbeatFastPath"]
@@ -94,12 +95,7 @@ class HeartbeatFastPath:
         await send({"type": "http.response.body", "body": body})
 
     async def _handle(self, node_id: str, scope: Scope, receive: Receive) -> bytes:
-        header = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                header = bytes(value).decode("latin-1")
-                break
-        authorize_header(self.op, self.auth, header, {"node_id": node_id})
+        authorize_header(self.op, self.auth, authorization(scope), {"node_id": node_id}, scope)
         chunks = []
         size = 0
         more = True
@@ -108,7 +104,7 @@ class HeartbeatFastPath:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > MAX_BODY:
-                raise BadRequestError("the request body is too large", {"body": "too large"})
+                raise too_large(MAX_BODY)
             chunks.append(chunk)
             more = message.get("more_body", False)
         raw = b"".join(chunks)

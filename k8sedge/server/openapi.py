@@ -218,6 +218,8 @@ def _operation(
         },
     }
     statuses = {400, 404, 413, 429, 500, *op.statuses}
+    if op.method != "GET":  # a write may conflict with what is stored (a duplicate name)
+        statuses.add(409)
     if op.scope is not Scope.PUBLIC:
         statuses |= {401, 403}
     for status in sorted(statuses):

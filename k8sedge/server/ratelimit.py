@@ -1,5 +1,9 @@
 """Token-bucket rate limiting per client, as a plain ASGI middleware.
 
+Buckets are keyed by the verified identity (``auth.Identify`` runs first) or, for requests
+without a valid token, by the client's address; at most ``max_keys`` buckets are kept, the
+least recently used forgotten first, at O(1) per request.
+
 Every response carries ``X-RateLimit-Limit`` (the bucket size), ``X-RateLimit-Remaining``
 (whole tokens left) and ``X-RateLimit-Reset`` (epoch seconds at which the bucket is full
 again, as in the spec's example). A refused request gets 429, the documented error body
@@ -12,9 +16,12 @@ import json
 import math
 import re
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .auth import PRINCIPAL, Principal, client_key
 
 __all__ = ["RateLimit", "RateLimitMiddleware", "parse_rate_limit"]
 
@@ -50,38 +57,41 @@ def parse_rate_limit(text: str | None) -> RateLimit | None:
 
 
 class _Buckets:
+    """Token buckets by key, the least recently used forgotten beyond ``max_keys`` (O(1))."""
+
     def __init__(self, limit: RateLimit, clock: Callable[[], float], max_keys: int = 100_000):
         self.limit = limit
         self.clock = clock
         self.max_keys = max_keys
-        self.state: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
+        self.state: OrderedDict[str, tuple[float, float]] = OrderedDict()  # key -> (tokens, at)
 
     def take(self, key: str) -> tuple[bool, float, float]:
         """(allowed, tokens left, now)."""
         now = self.clock()
         limit = self.limit
-        tokens, at = self.state.get(key, (float(limit.capacity), now))
-        tokens = min(float(limit.capacity), tokens + (now - at) * limit.rate)
+        state = self.state
+        tokens, at = state.pop(key, (float(limit.capacity), now))
+        tokens = min(float(limit.capacity), tokens + max(0.0, now - at) * limit.rate)
         allowed = tokens >= 1.0
         if allowed:
             tokens -= 1.0
-        if len(self.state) >= self.max_keys and key not in self.state:
-            # forget full buckets first: they carry no information
-            self.state = {k: v for k, v in self.state.items() if v[0] < limit.capacity}
-        self.state[key] = (tokens, now)
+        state[key] = (tokens, now)
+        if len(state) > self.max_keys:
+            state.popitem(last=False)
         return allowed, tokens, now
 
 
 def _client_key(scope: Scope) -> str:
-    for name, value in scope.get("headers", ()):
-        if name == b"authorization":
-            return "t:" + bytes(value).decode("latin-1")
-    client = scope.get("client")
-    return "ip:" + (str(client[0]) if client else "unknown")
+    """The verified identity ``Identify`` found (a token's subject and jti), else the
+    client's address: never the raw header, so spellings of one token share a bucket."""
+    principal = scope.get(PRINCIPAL)
+    if isinstance(principal, Principal):
+        return principal.key
+    return client_key(scope)
 
 
 class RateLimitMiddleware:
-    """Applies one token bucket per bearer token (or per client address without one)."""
+    """Applies one token bucket per verified identity (or per client address without one)."""
 
     def __init__(
         self,
@@ -89,9 +99,12 @@ class RateLimitMiddleware:
         limit: RateLimit,
         clock: Callable[[], float] = time.time,
         exempt: frozenset[str] = frozenset(),
+        max_keys: int = 100_000,
+        identify: Callable[[Scope], Awaitable[None]] | None = None,
     ) -> None:
         self.app = app
-        self.buckets = _Buckets(limit, clock)
+        self.identify = identify  # authenticates first (one middleware layer, not two)
+        self.buckets = _Buckets(limit, clock, max_keys)
         self.exempt = exempt
         self._limit_header = (b"x-ratelimit-limit", b"%d" % limit.capacity)
 
@@ -99,6 +112,8 @@ class RateLimitMiddleware:
         if scope["type"] != "http" or scope["path"] in self.exempt:
             await self.app(scope, receive, send)
             return
+        if self.identify is not None:
+            await self.identify(scope)
         limit = self.buckets.limit
         allowed, tokens, now = self.buckets.take(_client_key(scope))
         reset = math.ceil(now + (limit.capacity - tokens) / limit.rate)

@@ -20,12 +20,13 @@ from starlette.routing import Route
 from .._ops import Binary, Op, Scope, Source
 from .._wire import Dialect, Surface
 from ..errors import BadRequestError, K8sEdgeError
-from .auth import Authenticator
+from .auth import Authenticator, authorization, principal_of
 from .http import Call
 
 __all__ = ["Call", "authorize_header", "error_response", "surface_routes"]
 
 _JSON = "application/json"
+INLINE_BODY = 64 * 1024  # larger bodies are decoded off the event loop, whatever the op
 
 
 def error_response(dialect: Dialect, exc: K8sEdgeError) -> Response:
@@ -60,10 +61,13 @@ def success_response(dialect: Dialect, op: Op, result: Any, request: Request) ->
 
 async def read_body(request: Request, dialect: Dialect) -> Any:
     """The request's body: JSON (or a form, where the dialect reads forms); ``None`` if empty."""
-    raw = await request.body()
+    return parse_body(await request.body(), request.headers.get("content-type", ""), dialect)
+
+
+def parse_body(raw: bytes, content_type: str, dialect: Dialect) -> Any:
+    """A body's JSON (or form) value; ``None`` if empty."""
     if not raw.strip():
         return None
-    content_type = request.headers.get("content-type", "")
     if dialect.form_bodies and "application/x-www-form-urlencoded" in content_type:
         try:
             return dict(parse_qsl(raw.decode(), keep_blank_values=True))
@@ -150,12 +154,17 @@ def _all_optional(cls: type) -> bool:
 
 
 def authorize_header(
-    op: Op, auth: Authenticator, header: str | None, path_params: Mapping[str, Any]
+    op: Op,
+    auth: Authenticator,
+    header: str | None,
+    path_params: Mapping[str, Any],
+    scope: Mapping[str, Any] | None = None,
 ) -> None:
-    """Check the op's scope: anyone, an admin, or the node named by ``node_id``."""
+    """Check the op's scope: anyone, an admin, or the node named by ``node_id`` (with the
+    principal ``Identify`` found for the request, when there is one)."""
     if op.scope is Scope.PUBLIC:
         return
-    principal = auth.authenticate(header)
+    principal = principal_of(scope or {}, auth, header)
     if op.scope is Scope.ADMIN:
         principal.require_admin()
     else:
@@ -175,16 +184,30 @@ def _endpoint(
 
     async def endpoint(request: Request) -> Response:
         try:
-            body = await read_body(request, dialect) if request.method != "GET" else None
-            op = ops[0] if not by_action else dialect.pick(by_action, request, body)
-            authorize_header(op, auth, request.headers.get("authorization"), request.path_params)
+            raw = await request.body() if request.method != "GET" else b""
+            content_type = request.headers.get("content-type", "")
+            op, body = ops[0], None
+            if by_action:
+                body = parse_body(raw, content_type, dialect)
+                op = dialect.pick(by_action, request, body)
+            authorize_header(
+                op, auth, authorization(request.scope), request.path_params, request.scope
+            )
             if op.stream is not None:
                 response: Response = await op.stream.serve(request, service)
                 return response
-            args = read_args(op, dialect, request, body)
-            run = blocking_call if op.blocking else call
-            result = await run(getattr(service, op.name), *args)
-            return success_response(dialect, op, result, request)
+
+            def work() -> Response:
+                """Decode, call and encode: all of it off the event loop for long work."""
+                parsed = body if by_action else parse_body(raw, content_type, dialect)
+                result = getattr(service, op.name)(*read_args(op, dialect, request, parsed))
+                return success_response(dialect, op, result, request)
+
+            # only node-scoped and public calls with small bodies may run on the event loop
+            heavy = op.blocking or op.scope is Scope.ADMIN or len(raw) > INLINE_BODY
+            run = blocking_call if heavy else call
+            answer: Response = await run(work)
+            return answer
         except K8sEdgeError as exc:
             return error_response(dialect, exc)
 

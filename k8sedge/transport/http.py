@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
+import anyio
 import attrs
 import httpx
 import orjson
@@ -34,6 +35,7 @@ from ..errors import (
     TransportError,
     UnsupportedError,
 )
+from .deadline import deadline
 
 __all__ = ["AsyncRemote", "Remote", "RemoteService", "RetryPolicy", "client_options"]
 
@@ -267,25 +269,43 @@ def _headers(request: Request) -> dict[str, str] | None:
     return None if request.body is None else {"Content-Type": "application/json"}
 
 
-class Remote:
-    """Sends operations with a sync ``httpx.Client``."""
+def _attempt_time(timeout: float | None, policy: RetryPolicy, started: float) -> float | None:
+    """How long one attempt may take: ``timeout`` for the whole answer, and never past the
+    call's total (``policy.max_delay``)."""
+    left = policy.max_delay - (time.monotonic() - started)
+    return max(0.001, left if timeout is None else min(timeout, left))
 
-    def __init__(self, client: httpx.Client, policy: RetryPolicy) -> None:
+
+def _timeout_of(client: httpx.Client | httpx.AsyncClient) -> float | None:
+    return client.timeout.read
+
+
+class Remote:
+    """Sends operations with a sync ``httpx.Client``. Each attempt must be answered whole
+    within ``timeout`` seconds (a server that drips bytes cannot stretch it: see
+    ``transport.deadline``), and a call with its retries within ``policy.max_delay``."""
+
+    def __init__(
+        self, client: httpx.Client, policy: RetryPolicy, timeout: float | None = None
+    ) -> None:
         self.client = client
         self.policy = policy
+        self.timeout = _timeout_of(client) if timeout is None else timeout
 
     def invoke(self, surface: Surface, op: Op, args: tuple[Any, ...]) -> Any:
         request = prepare(surface, op, args)
+        started = time.monotonic()
 
         def once() -> Any:
             try:
-                response = self.client.request(
-                    request.method,
-                    request.path,
-                    params=request.params,
-                    content=request.content,
-                    headers=_headers(request),
-                )
+                with deadline(_attempt_time(self.timeout, self.policy, started)):
+                    response = self.client.request(
+                        request.method,
+                        request.path,
+                        params=request.params,
+                        content=request.content,
+                        headers=_headers(request),
+                    )
             except httpx.HTTPError as exc:
                 raise _transport_failure(exc) from exc
             return check(surface, op, response)
@@ -316,24 +336,33 @@ class Remote:
 
 
 class AsyncRemote:
-    """Sends operations with an ``httpx.AsyncClient``."""
+    """Sends operations with an ``httpx.AsyncClient`` (the same deadlines as ``Remote``)."""
 
-    def __init__(self, client: httpx.AsyncClient, policy: RetryPolicy) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, policy: RetryPolicy, timeout: float | None = None
+    ) -> None:
         self.client = client
         self.policy = policy
+        self.timeout = _timeout_of(client) if timeout is None else timeout
 
     async def invoke(self, surface: Surface, op: Op, args: tuple[Any, ...]) -> Any:
         request = prepare(surface, op, args)
+        started = time.monotonic()
 
         async def once() -> Any:
             try:
-                response = await self.client.request(
-                    request.method,
-                    request.path,
-                    params=request.params,
-                    content=request.content,
-                    headers=_headers(request),
-                )
+                with anyio.fail_after(_attempt_time(self.timeout, self.policy, started)):
+                    response = await self.client.request(
+                        request.method,
+                        request.path,
+                        params=request.params,
+                        content=request.content,
+                        headers=_headers(request),
+                    )
+            except TimeoutError as exc:
+                raise _transport_failure(
+                    httpx.ReadTimeout("the request's deadline passed")
+                ) from exc
             except httpx.HTTPError as exc:
                 raise _transport_failure(exc) from exc
             return check(surface, op, response)

@@ -40,6 +40,7 @@ from .models import (
 from .placement import (
     pod_document,
     validate_placement,
+    validate_replicas,
     validate_resources,
     validate_spec,
 )
@@ -317,8 +318,8 @@ class KubernetesWorkloads:
             validate_resources(update.resources)
         if update.placement is not None:
             validate_placement(update.placement)
-        if update.replicas is not None and update.replicas < 0:
-            raise BadRequestError("replicas: must not be negative", {"replicas": "negative"})
+        if update.replicas is not None:
+            validate_replicas(update.replicas)
         if update.image is not None and not update.image.strip():
             raise BadRequestError("image: must not be empty", {"image": "must not be empty"})
         obj = self._find(workload_id)

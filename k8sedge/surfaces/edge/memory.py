@@ -36,7 +36,12 @@ from .models import (
     WorkloadStatus,
     WorkloadUpdate,
 )
-from .placement import validate_placement, validate_resources, validate_spec
+from .placement import (
+    validate_placement,
+    validate_replicas,
+    validate_resources,
+    validate_spec,
+)
 from .views import (
     aggregate_view,
     node_metrics_view,
@@ -231,6 +236,8 @@ class MemoryEdge:
             validate_resources(update.resources)
         if update.placement is not None:
             validate_placement(update.placement)
+        if update.replicas is not None:
+            validate_replicas(update.replicas)
         with self.cluster.writing() as now:
             workloads = self.cluster.workloads
             record = workloads.get(workload_id)

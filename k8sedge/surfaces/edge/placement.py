@@ -28,6 +28,7 @@ __all__ = [
     "WORKLOAD_LABEL",
     "pod_document",
     "validate_placement",
+    "validate_replicas",
     "validate_resources",
     "validate_spec",
 ]
@@ -81,13 +82,20 @@ def validate_placement(placement: Placement, field: str = "placement") -> None:
                 raise _bad(f"{path}.values[0]", "must be an integer") from None
 
 
+def validate_replicas(replicas: int, field: str = "replicas") -> None:
+    """0..2^31-1, as Kubernetes' int32 ``replicas`` (a server may cap it lower)."""
+    if replicas < 0:
+        raise _bad(field, "must not be negative")
+    if replicas > 2**31 - 1:
+        raise _bad(field, "must be at most 2147483647")
+
+
 def validate_spec(spec: WorkloadSpec) -> None:
     _validate_dns_name("name", spec.name)
     _validate_dns_name("namespace", spec.namespace)
     if not spec.image.strip():
         raise _bad("image", "must not be empty")
-    if spec.replicas < 0:
-        raise _bad("replicas", "must not be negative")
+    validate_replicas(spec.replicas)
     validate_resources(spec.resources)
     validate_placement(spec.placement)
 

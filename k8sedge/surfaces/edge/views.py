@@ -25,6 +25,8 @@ from .models import (
     WorkloadStatus,
 )
 
+MAX_METRIC = float(2**53)  # the largest value a metric may have (exact in a float)
+
 __all__ = [
     "aggregate_view",
     "node_metrics_view",
@@ -53,6 +55,10 @@ def _sample_values(sample: MetricsSample) -> list[float]:
     for name, value in raw.items():
         if value is not None and value < 0:
             raise BadRequestError(f"{name} must not be negative", {name: "must not be negative"})
+        if value is not None and not value <= MAX_METRIC:  # sums of them stay finite
+            raise BadRequestError(
+                f"{name} must be at most 2^53", {name: "must be a finite number up to 2^53"}
+            )
     return [math.nan if (v := raw[f]) is None else float(v) for f in FIELDS]
 
 

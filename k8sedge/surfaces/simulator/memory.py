@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from ...memory import Cluster
+from ...memory.watch import watch_events_async
 from .models import ImportResult, KubeObject, ResourcesForLoad, WatchEvent
 
 __all__ = ["MemorySimulator"]
@@ -44,6 +45,14 @@ class MemorySimulator:
     ) -> Iterator[tuple[str, str, dict[str, Any]] | None]:
         """Events as ``(kind, type, object)``, and ``None`` after ``heartbeat`` idle seconds."""
         return self.service.watch(versions, timeout=timeout, heartbeat=heartbeat)
+
+    async def watch_async(
+        self, versions: dict[str, str | None], timeout: float | None, heartbeat: float
+    ) -> AsyncIterator[tuple[str, str, dict[str, Any]] | None]:
+        """``watch_raw`` for servers: waits on the event loop, holding no thread."""
+        return await watch_events_async(
+            self.service, versions, timeout=timeout, heartbeat=heartbeat
+        )
 
     def create(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
         return self.service.create(kind, obj)

@@ -34,6 +34,15 @@ _PREFIX = {plural: prefix for prefix, plural in reversed(WATCH_PARAMETERS.items(
 HEARTBEAT_SECONDS = 15.0
 
 
+def _loads(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        raise InternalError(
+            "the watch stream sent a line that is not JSON", {"line": text[:300]}
+        ) from None
+
+
 def _event(data: Any) -> WatchEvent:
     if not isinstance(data, dict) or not isinstance(data.get("Obj"), dict):
         raise InternalError("unexpected watch event", {"event": str(data)[:300]})
@@ -69,18 +78,18 @@ class ListWatch:
         for line in lines:
             if sse:
                 if line.startswith("data:"):
-                    yield _event(orjson.loads(line[5:].strip()))
+                    yield _event(_loads(line[5:].strip()))
             elif line.strip():
-                yield _event(orjson.loads(line))
+                yield _event(_loads(line))
 
     @staticmethod
     async def aparse(lines: AsyncIterator[str], sse: bool) -> AsyncIterator[WatchEvent]:
         async for line in lines:
             if sse:
                 if line.startswith("data:"):
-                    yield _event(orjson.loads(line[5:].strip()))
+                    yield _event(_loads(line[5:].strip()))
             elif line.strip():
-                yield _event(orjson.loads(line))
+                yield _event(_loads(line))
 
     # -- server ------------------------------------------------------------------------------
 
@@ -112,35 +121,46 @@ class ListWatch:
         versions = self.versions(request.query_params)
         timeout = self.timeout(request.query_params)
         sse = "text/event-stream" in request.headers.get("accept", "")
-        if hasattr(service, "watch_raw"):
-            events = service.watch_raw(versions, timeout, HEARTBEAT_SECONDS)
-        else:
-            events = ((e.kind, e.event_type, e.obj.raw) for e in service.watch(versions, timeout))
-        # the first item is produced before answering, so a bad resource version is an error
-        # response (410 Expired) rather than a broken stream
-        iterator: Iterator[Any] = iter(events)
-        first = await run_in_threadpool(next, iterator, StopIteration)
 
-        def frames() -> Iterator[bytes]:
-            items = iterator if first is StopIteration else _chain(first, iterator)
-            for item in items:
-                if item is None:
-                    yield b": keep-alive\n\n" if sse else b"\n"
-                    continue
-                plural, event, obj = item
-                data = orjson.dumps({"Kind": plural, "EventType": event, "Obj": obj})
-                yield (
-                    b"event: " + event.encode() + b"\ndata: " + data + b"\n\n"
-                    if sse
-                    else data + b"\n"
-                )
-
-        async def stream() -> AsyncIterator[bytes]:
-            async for chunk in iterate_in_threadpool(frames()):
-                yield chunk
+        def frame(item: Any) -> bytes:
+            if item is None:
+                return b": keep-alive\n\n" if sse else b"\n"
+            plural, event, obj = item
+            data: bytes = orjson.dumps({"Kind": plural, "EventType": event, "Obj": obj})
+            if sse:
+                return b"event: " + str(event).encode() + b"\ndata: " + data + b"\n\n"
+            return data + b"\n"
 
         media = "text/event-stream" if sse else "application/json"
-        return StreamingResponse(stream(), media_type=media, headers={"Cache-Control": "no-cache"})
+        headers = {"Cache-Control": "no-cache"}
+        if hasattr(service, "watch_async"):  # waits on the event loop: no thread per watch
+            # started before answering: a bad or expired version is an error response
+            events = await service.watch_async(versions, timeout, HEARTBEAT_SECONDS)
+
+            async def frames() -> AsyncIterator[bytes]:
+                async for item in events:
+                    yield frame(item)
+
+            return StreamingResponse(frames(), media_type=media, headers=headers)
+        if hasattr(service, "watch_raw"):
+            raw = service.watch_raw(versions, timeout, HEARTBEAT_SECONDS)
+        else:
+            raw = ((e.kind, e.event_type, e.obj.raw) for e in service.watch(versions, timeout))
+        # the first item is produced before answering, so a bad resource version is an error
+        # response (410 Expired) rather than a broken stream
+        iterator: Iterator[Any] = iter(raw)
+        first = await run_in_threadpool(next, iterator, StopIteration)
+
+        def blocking_frames() -> Iterator[bytes]:
+            items = iterator if first is StopIteration else _chain(first, iterator)
+            for item in items:
+                yield frame(item)
+
+        async def stream() -> AsyncIterator[bytes]:
+            async for chunk in iterate_in_threadpool(blocking_frames()):
+                yield chunk
+
+        return StreamingResponse(stream(), media_type=media, headers=headers)
 
 
 def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
