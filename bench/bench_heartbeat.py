@@ -1,5 +1,5 @@
 """Heartbeat throughput of ``k8sedge serve`` as users start it, against a bare Starlette
-endpoint in the same run.
+endpoint in the same run, and with a data directory (``--data-dir``) against without one.
 
 The server is ``python -m k8sedge serve --port P --admin-token T`` with every other option at
 its default (the memory backend, the default rate limit of 600/minute per token, uvloop and
@@ -7,9 +7,10 @@ httptools, no access log) — exactly what ``docs/server.md`` says to run. ``--n
 registered and given a token each over HTTP; ``wrk`` (one thread, ``--connections``
 connections, from a second process on loopback) then sends ``PUT /api/v1/nodes/{id}/status``
 with a random node's token, as a fleet of nodes does. The baseline is a bare Starlette
-endpoint doing the same JSON parse/respond, on the same uvicorn settings.
+endpoint doing the same JSON parse/respond, on the same uvicorn settings, driven by the same
+wrk script. The durable run is the same command with ``--data-dir DIR`` (a fresh directory).
 
-Run: python bench/bench_heartbeat.py [--seconds 10] [--connections 64] [--nodes 5000]
+Run: python bench/bench_heartbeat.py [--seconds 10] [--connections 64] [--nodes 1500]
 Needs wrk (Debian: apt-get install wrk).
 """
 
@@ -86,21 +87,20 @@ end
 """
 
 
-def bare(seconds: int, connections: int) -> float:
+def bare(seconds: int, connections: int, nodes: list[tuple[str, str]]) -> float:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, str(HERE / "heartbeat_server.py"), "bare", "--port", str(port)]
     )
     try:
         wait_ready(port)
-        script = (
-            f"wrk.method = \"PUT\"\nwrk.body = '{BODY}'\n"
-            'wrk.headers["Content-Type"] = "application/json"\n'
-        )
         rate, latency = wrk(
-            f"http://127.0.0.1:{port}/api/v1/nodes/n1/status", seconds, connections, script
+            f"http://127.0.0.1:{port}/api/v1/nodes/x/status",
+            seconds,
+            connections,
+            heartbeat_script(nodes),
         )
-        print(f"bare endpoint:        {rate:>9,.0f} req/s  (latency avg {latency})")
+        print(f"{'bare endpoint:':<26}{rate:>9,.0f} req/s  (latency avg {latency})")
         return rate
     finally:
         proc.terminate()
@@ -128,13 +128,16 @@ def register(base: str, admin: str, count: int) -> list[tuple[str, str]]:
     return nodes
 
 
-def served(seconds: int, connections: int, count: int) -> tuple[float, list[tuple[str, str]]]:
+def served(
+    seconds: int, connections: int, count: int, data_dir: str | None = None
+) -> tuple[float, list[tuple[str, str]]]:
     port = free_port()
     admin = secrets.token_urlsafe(32)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "k8sedge", "serve", "--port", str(port), "--admin-token", admin],
-        stdout=subprocess.DEVNULL,
-    )
+    command = [sys.executable, "-m", "k8sedge", "serve", "--port", str(port)]
+    command += ["--admin-token", admin]
+    if data_dir is not None:
+        command += ["--data-dir", data_dir]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     try:
         wait_ready(port)
         base = f"http://127.0.0.1:{port}"
@@ -142,7 +145,8 @@ def served(seconds: int, connections: int, count: int) -> tuple[float, list[tupl
         rate, latency = wrk(
             f"{base}/api/v1/nodes/x/status", seconds, connections, heartbeat_script(nodes)
         )
-        print(f"k8sedge serve:        {rate:>9,.0f} req/s  (latency avg {latency})")
+        label = "k8sedge serve --data-dir:" if data_dir else "k8sedge serve:"
+        print(f"{label:<26}{rate:>9,.0f} req/s  (latency avg {latency})")
         return rate, nodes
     finally:
         proc.terminate()
@@ -160,20 +164,33 @@ def main() -> None:
         help="nodes, each with its own token (enough that none exceeds its rate limit)",
     )
     parser.add_argument("--rounds", type=int, default=2, help="alternate bare/served rounds")
+    parser.add_argument(
+        "--no-data-dir", action="store_true", help="skip the run with a data directory"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
-    bares, edges = [], []
+    bares, edges, durables = [], [], []
     for _ in range(args.rounds):
         rate, nodes = served(args.seconds, args.connections, args.nodes)
         edges.append(rate)
         bares.append(bare(args.seconds, args.connections, nodes))
+        if not args.no_data_dir:
+            with tempfile.TemporaryDirectory() as data_dir:
+                durables.append(served(args.seconds, args.connections, args.nodes, data_dir)[0])
     ratios = ", ".join(f"{e / b:.2f}" for e, b in zip(edges, bares, strict=True))
     print(
         f"\nheartbeat through `k8sedge serve` / bare = {max(edges) / max(bares):.2f} "
         f"(best of {args.rounds}: {max(edges):,.0f} vs {max(bares):,.0f} req/s; "
         f"rounds {ratios})"
     )
+    if durables:
+        ratios = ", ".join(f"{d / e:.2f}" for d, e in zip(durables, edges, strict=True))
+        print(
+            f"heartbeat with --data-dir / without = {max(durables) / max(edges):.2f} "
+            f"(best of {args.rounds}: {max(durables):,.0f} vs {max(edges):,.0f} req/s; "
+            f"rounds {ratios})"
+        )
 
 
 if __name__ == "__main__":
