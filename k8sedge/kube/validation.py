@@ -20,12 +20,16 @@ from ..errors import BadRequestError
 from ..limits import INT32_MAX, Limits
 from .kinds import KindInfo, kind_info
 
-__all__ = ["InvalidError", "validate_object"]
+__all__ = ["InvalidError", "check_api_server_names", "validate_object"]
 
 # Names may hold upper-case letters, which the API server refuses: kube-scheduler's own test
 # cases (and simulator scenarios written from them) name nodes "nodeA", "machine1".
 _LABEL = r"[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?"
 _DNS_SUBDOMAIN = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
+# what the API server itself accepts (the Kubernetes facade holds names to it)
+_LOWER_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_STRICT_LABEL = re.compile(rf"^{_LOWER_LABEL}$")
+_STRICT_SUBDOMAIN = re.compile(rf"^{_LOWER_LABEL}(\.{_LOWER_LABEL})*$")
 _QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _MAX_ANNOTATIONS = 256 * 1024
 _WORKLOADS = ("deployments", "replicasets", "statefulsets", "jobs")
@@ -337,6 +341,47 @@ def _causes(plural: str, obj: dict[str, Any], limits: Limits) -> Iterator[tuple[
         value = obj.get("value", 0)
         if isinstance(value, bool) or not isinstance(value, int) or abs(value) > INT32_MAX:
             yield "value", "must be a 32-bit integer"
+
+
+def check_api_server_names(plural: str, obj: Any) -> None:
+    """Raise ``InvalidError`` for a name the API server refuses that the cluster accepts:
+    upper case, or a namespace that is not an RFC 1123 label (ValidateObjectMeta's rules).
+    The Kubernetes facade checks this; the SDK's lenient names serve scenarios written from
+    kube-scheduler's own test cases."""
+    metadata = obj.get("metadata") if isinstance(obj, dict) else None
+    if not isinstance(metadata, dict):
+        return
+    info = kind_info(plural)
+    causes = []
+    name = metadata.get("name")
+    label = info.plural == "namespaces"
+    if isinstance(name, str) and name:
+        problem = _strict_problem(name, label)
+        if problem:
+            causes.append(("metadata.name", problem))
+    namespace = metadata.get("namespace")
+    if info.namespaced and isinstance(namespace, str) and namespace:
+        problem = _strict_problem(namespace, label=True)
+        if problem:
+            causes.append(("metadata.namespace", problem))
+    if causes:
+        raise InvalidError(info, name if isinstance(name, str) else "", causes)
+
+
+def _strict_problem(value: str, label: bool) -> str | None:
+    limit, pattern, kind = (
+        (63, _STRICT_LABEL, "label") if label else (253, _STRICT_SUBDOMAIN, "subdomain")
+    )
+    if len(value) <= limit and pattern.match(value):
+        return None
+    if len(value) > limit:
+        return f"Invalid value: {value[:80]!r}: must be no more than {limit} characters"
+    extra = "" if label else " or '.'"
+    return (
+        f"Invalid value: {value[:80]!r}: a lowercase RFC 1123 {kind} must consist of lower case "
+        f"alphanumeric characters, '-'{extra}, and must start and end with an alphanumeric "
+        "character"
+    )
 
 
 def validate_object(plural: str, obj: Any, limits: Limits | None = None) -> None:

@@ -21,7 +21,7 @@ from ..kube.selectors import parse_field_selector, parse_label_selector
 from ..kube.snapshot import strip_results
 from ..kube.store import copy_object
 from ..kube.translate import bound_status
-from ..kube.validation import InvalidError
+from ..kube.validation import InvalidError, check_api_server_names
 from ..memory import Cluster
 from ..memory.watch import watch_events_async
 from .paths import Target
@@ -223,6 +223,10 @@ class Objects:
 
     def create(self, target: Target, raw: bytes, dry: bool = False) -> dict[str, Any]:
         obj = body_object(raw, target)
+        try:  # names are immutable: an update keeps the name the object has
+            check_api_server_names(target.info.plural, obj)
+        except InvalidError as exc:
+            raise InvalidObjectError(exc.message, exc.details) from None
         if target.info.plural == "pods":
             obj.pop("status", None)
         if dry:

@@ -99,7 +99,7 @@ def test_dry_run_never_persists(kube: Served) -> None:
     # a dry run checks what the real request would: a duplicate is still 409
     duplicate = kube.http.post(CM, params=dry, json={"metadata": {"name": "cm"}})
     assert duplicate.status_code == 409 and duplicate.json()["reason"] == "AlreadyExists"
-    invalid = kube.http.post(CM, params=dry, json={"metadata": {"name": "bad_name"}})
+    invalid = kube.http.post(CM, params=dry, json={"metadata": {"name": "Bad"}})
     assert invalid.status_code == 422
     assert kube.http.post(CM, params={"dryRun": "Some"}, json={}).status_code == 400
 
@@ -209,3 +209,33 @@ def test_kubectl_gets_404_for_what_is_not_served(kube: Served, tmp_path: Path) -
     logs = _kubectl(config, "logs", "web-0")
     assert logs.returncode != 0
     assert kube.snapshot() == before
+
+
+def test_the_facade_holds_names_to_the_api_servers_rules(kube: Served) -> None:
+    """Upper case and dotted namespaces are the SDK's leniency (kube-scheduler's test cases
+    use them); the facade refuses them as kube-apiserver does, and stores nothing."""
+    before = kube.snapshot()
+    for path, name in [
+        (CM, "Upper"),
+        (CM, "under_score"),
+        (CM, "a" * 254),
+        ("/api/v1/namespaces", "team.sub"),
+        ("/api/v1/nodes", "nodeA"),
+    ]:
+        answer = kube.http.post(path, json={"metadata": {"name": name}})
+        assert answer.status_code == 422, (path, name, answer.text)
+        body = answer.json()
+        assert body["reason"] == "Invalid"
+        assert body["details"]["causes"][0]["field"] == "metadata.name"
+    assert kube.snapshot() == before
+
+
+def test_the_sdk_accepts_the_names_of_kube_schedulers_test_cases() -> None:
+    import k8sedge
+
+    sim = k8sedge.connect().simulator
+    sim.namespaces.create({"metadata": {"name": "subteam1.team1"}})
+    node = sim.nodes.create({"metadata": {"name": "nodeA"}})
+    assert node.name == "nodeA"
+    with pytest.raises(k8sedge.BadRequestError, match="RFC 1123"):
+        sim.nodes.create({"metadata": {"name": "node_a"}})
