@@ -7,7 +7,7 @@ from pathlib import Path
 
 import k8sedge
 
-from .crashload import ADMIN, crash_loop, missing
+from .crashload import ADMIN, ServeProcess, crash_loop, missing
 
 
 def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
@@ -66,5 +66,60 @@ def test_a_second_server_on_the_directory_is_refused(tmp_path: Path) -> None:
         )
         assert other.returncode == 2
         assert f"in use by process {server.proc.pid}" in other.stderr  # type: ignore[union-attr]
+    finally:
+        server.stop()
+
+
+def test_every_surface_comes_back_after_sigkill(tmp_path: Path) -> None:
+    """Objects of every surface written through a real server process are there after it is
+    killed and started again on the same directory."""
+    server = ServeProcess(tmp_path / "data")
+    server.start()
+    try:
+        with k8sedge.connect(server.url, token=ADMIN) as client:
+            nodes = [
+                client.edge.nodes.register(
+                    name=f"edge-{i}",
+                    address=f"10.0.0.{i}",
+                    resources={"cpu": "8", "memory": "16Gi"},
+                )
+                for i in range(3)
+            ]
+            for node in nodes:
+                client.edge.nodes.heartbeat(node.id)
+            workload = client.edge.workloads.create(name="web", image="nginx", replicas=2)
+            client.edge.workloads.deploy(workload.id)
+            client.simulator.pods.create(
+                {
+                    "metadata": {"name": "solo"},
+                    "spec": {"containers": [{"name": "c", "image": "x"}]},
+                }
+            )
+            pool_node = client.pool.nodes.list()[0].id
+            client.pool.containers.create(pool_node, id="vfw", hostname="vfw", flist="http://x/f")
+            processes = {p.pid for p in client.pool.processes.list(pool_node, "vfw")}
+            run = client.mlbench.runs.create(name="train", num_workers=2, num_cpus=1)
+            client.mlbench.metrics.record(run_id=str(run.id), name="loss", value="0.5")
+            host = client.cello.hosts.create(
+                name="compute", worker_api="tcp://10.0.0.1:2375", capacity=2
+            )
+            client.cello.hosts.fillup(host.id)
+            before = {
+                "pods": sorted(p.name for p in client.simulator.pods.list()),
+                "clusters": sorted(c.id for c in client.cello.clusters.list()),
+            }
+        server.kill()
+        server.start()
+        with k8sedge.connect(server.url, token=ADMIN) as client:
+            assert {n.id for n in client.edge.nodes.iter()} == {n.id for n in nodes}
+            assert client.edge.workloads.get(workload.id).deployment_id is not None
+            assert sorted(p.name for p in client.simulator.pods.list()) == before["pods"]
+            assert client.pool.containers.get(pool_node, "vfw").hostname == "vfw"
+            assert {p.pid for p in client.pool.processes.list(pool_node, "vfw")} == processes
+            assert client.mlbench.runs.get(run.id).name == "train"
+            loss = client.mlbench.metrics.get(str(run.id), metric_type="run")["loss"]
+            assert [p.value for p in loss] == ["0.5"]
+            assert sorted(c.id for c in client.cello.clusters.list()) == before["clusters"]
+            assert client.cello.hosts.get(host.id).name == "compute"
     finally:
         server.stop()
