@@ -54,7 +54,8 @@ class TokenService:
         self.secret = secret or secrets.token_bytes(32)
         self._revoked: dict[str, float] = {}
         self.on_revoke: Callable[[str, float], None] | None = None  # a data directory's hook
-        self._verified: dict[str, Claims] = {}  # signature-checked tokens, by token string
+        # signature-checked tokens with well-formed claims, by token string: (claims, exp, iat)
+        self._verified: dict[str, tuple[Claims, float, float]] = {}
 
     def issue(self, subject: str, expiration: str, scope: str = "node") -> tuple[str, float]:
         seconds = parse_duration(expiration, field="expiration")
@@ -80,7 +81,7 @@ class TokenService:
             return None, "malformed token"
         cached = self._verified.get(token)
         if cached is not None:
-            return self._check_time(cached)
+            return self._check_time(*cached)
         try:
             claims: Claims = jwt.decode(
                 token,
@@ -95,14 +96,6 @@ class TokenService:
             )
         except jwt.PyJWTError as exc:
             return None, _reason(exc)
-        if len(self._verified) >= MAX_CACHED:
-            self._verified.clear()
-        self._verified[token] = claims
-        return self._check_time(claims)
-
-    def _check_time(self, claims: Claims) -> tuple[Claims | None, str | None]:
-        """Expiry, issue time and revocation: checked on every use, cached or not."""
-        now = self.clock.now()
         exp, iat = _seconds(claims.get("exp")), _seconds(claims.get("iat"))
         if exp is None or iat is None:
             return None, "exp and iat must be numbers of seconds"
@@ -110,12 +103,21 @@ class TokenService:
             return None, "exp is out of range"
         if not isinstance(claims.get("jti"), str) or not isinstance(claims.get("sub"), str):
             return None, "jti and sub must be strings"
+        if len(self._verified) >= MAX_CACHED:
+            self._verified.clear()
+        self._verified[token] = (claims, exp, iat)
+        return self._check_time(claims, exp, iat)
+
+    def _check_time(
+        self, claims: Claims, exp: float, iat: float
+    ) -> tuple[Claims | None, str | None]:
+        """Expiry, issue time and revocation: checked on every use, cached or not."""
+        now = self.clock.now()
         if now > exp + LEEWAY:
             return None, "token expired"
         if iat > now + LEEWAY:
             return None, "token issued in the future"
-        jti = str(claims["jti"])
-        if jti in self._revoked:
+        if claims["jti"] in self._revoked:
             return None, "token revoked"
         return claims, None
 
