@@ -197,8 +197,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="a short tour of the edge API on the memory backend")
     serve = commands.add_parser("serve", help="serve the documented HTTP APIs (memory backend)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8443)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=8443, help="port (default 8443)")
     serve.add_argument("--certfile", help="TLS certificate (PEM); with --keyfile, serve HTTPS")
     serve.add_argument("--keyfile", help="TLS private key (PEM)")
     serve.add_argument(
@@ -211,7 +213,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="600/minute",
         help="per-token limit: '600/minute' (default), '50/second', or 'off'",
     )
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug", "trace"],
+        help="uvicorn's log level (default info)",
+    )
     serve.add_argument(
         "--access-log",
         action="store_true",
