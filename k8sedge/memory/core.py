@@ -16,6 +16,7 @@ and every rollout step due at the clock's time. Nothing runs in the background, 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -557,7 +558,7 @@ class Cluster:
         if resources.scheduler_config is not None:
             lenient, warnings = lenient_config(resources.scheduler_config)
             config = config_from_dict(lenient)  # raises if invalid
-        with self.writing():
+        with _without_gc_pauses(), self.writing():
             self._check_import(plan)
             before = self.scheduler.config
             undo: Undo = []
@@ -707,3 +708,20 @@ class _Writer:
     def delete(self, plural: str, name: str, namespace: str | None) -> None:
         if self.core.store.find(plural, name, namespace) is not None:
             self.core.delete(plural, name, namespace)
+
+
+@contextlib.contextmanager
+def _without_gc_pauses() -> Iterator[None]:
+    """Run a long write (an import of thousands of objects) without the cyclic collector's
+    full passes, which stall every thread — the server's event loop too — for as long as a
+    pass over the whole heap takes; what the write built, long-lived, is then left out of
+    later passes (``gc.freeze``). Reference counting frees garbage as usual meanwhile."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
