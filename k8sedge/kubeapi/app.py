@@ -231,8 +231,8 @@ class KubeAPI:
             content_type = media_type(request.headers.get("content-type"))
             body = await self._body(request, patch=method == "PATCH")
             if method == "PATCH" and content_type == APPLY_PATCH:
-                applied, created = await run_in_threadpool(objects.apply, target, body, params, dry)
-                return respond(request, applied, 201 if created else 200)
+                applied, new = await run_in_threadpool(objects.apply, target, body, params, dry)
+                return respond(request, applied, 201 if new else 200)
             updated = await run_in_threadpool(
                 objects.update, target, method, body, content_type, dry, params, _manager(request)
             )

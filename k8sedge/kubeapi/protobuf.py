@@ -237,7 +237,8 @@ def encode(obj: dict[str, Any]) -> bytes:
     envelope.typeMeta.apiVersion = api_version
     envelope.typeMeta.kind = kind
     envelope.raw = message.SerializeToString()
-    return bytes(MAGIC + envelope.SerializeToString())
+    body: bytes = MAGIC + envelope.SerializeToString()
+    return body
 
 
 def watch_frame(event: str, encoded: bytes) -> bytes:
@@ -246,7 +247,7 @@ def watch_frame(event: str, encoded: bytes) -> bytes:
     message = _class(f"{_META}.WatchEvent")()
     message.type = event
     message.object.raw = encoded
-    body = message.SerializeToString()
+    body: bytes = message.SerializeToString()
     return len(body).to_bytes(4, "big") + body
 
 

@@ -57,7 +57,7 @@ def _value_field(options: bytes) -> bool:
         if wire == 0:
             value, pos = decoder._DecodeVarint(options, pos)
             if number == _NULLABLE:
-                return value == 0
+                return bool(value == 0)
         elif wire == 2:
             size, pos = decoder._DecodeVarint(options, pos)
             pos += size
