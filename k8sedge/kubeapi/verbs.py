@@ -87,8 +87,6 @@ class Objects(_Objects):
                 "again",
                 {"kind": info.plural, "name": target.name, "reason": "Conflict"},
             )
-        if live is not None and self._has_results(target):
-            pass  # results are rendered on read, never stored: nothing to strip from live
         merged = apply(
             live,
             config,
@@ -99,17 +97,18 @@ class Objects(_Objects):
             subresource=target.subresource,
         )
         if live is None:
-            merged.pop("status", None) if info.plural == "pods" else None
+            if info.plural == "pods":
+                merged.pop("status", None)
             if dry:
                 return self._write(self.cluster.preview, info.plural, merged), True
             return self._write(self.cluster.create, info.plural, merged), True
         if target.subresource is None and "status" in live:
             merged["status"] = live["status"]
         elif target.subresource == "status":
-            status = merged.get("status")
+            status, managed = merged.get("status"), merged["metadata"].get("managedFields")
             merged = copy_object(live)
             merged["status"] = status
-            merged["metadata"]["managedFields"] = config_managed(merged, status)
+            merged["metadata"]["managedFields"] = managed
         merged["metadata"].pop("resourceVersion", None)
         if dry:
             return (
@@ -205,11 +204,6 @@ class Objects(_Objects):
         else:
             updated = self._write(self.cluster.update, target.info.plural, obj)
         return _scale_of(updated)
-
-
-def config_managed(obj: dict[str, Any], status: Any) -> list[Any]:
-    """The managed fields an object keeps when only its status is applied."""
-    return list((obj.get("metadata") or {}).get("managedFields") or [])
 
 
 def _scale_of(obj: dict[str, Any]) -> dict[str, Any]:
