@@ -26,7 +26,7 @@ from ..memory import Cluster
 from ..memory.watch import watch_events_async
 from .apply import track_update
 from .paths import Target
-from .protobuf import PROTOBUF, encode, watch_frame
+from .protobuf import PROTOBUF, ProtobufError, encode, watch_frame
 from .schema import strict_error, unknown_fields
 from .status import InvalidObjectError, status_body
 from .tables import table_for
@@ -41,7 +41,10 @@ def _json_frame(event: str, obj: dict[str, Any]) -> bytes:
 def _protobuf_frame(event: str, obj: dict[str, Any]) -> bytes:
     """One watch event as client-go reads it: a length-prefixed ``k8s\\x00`` envelope holding
     a ``WatchEvent`` whose object is the encoded object."""
-    return watch_frame(event, encode(obj))
+    try:
+        return watch_frame(event, encode(obj))
+    except ProtobufError:  # an object without a protobuf form: its event is left out
+        return b""
 
 
 def body_object(obj: Any, target: Target) -> dict[str, Any]:
