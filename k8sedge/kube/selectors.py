@@ -77,11 +77,17 @@ def parse_label_selector(text: str | None) -> Matcher:
     return matches
 
 
+# boolean fields the API server selects on, with the value they have when absent
+_BOOLEANS = {"spec.unschedulable": "false", "spec.hostNetwork": "false"}
+
+
 def _field(obj: dict[str, Any], path: str) -> str:
     value: Any = obj
     for part in path.split("."):
         value = value.get(part) if isinstance(value, dict) else None
-    return "" if value is None else str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as Go prints them (spec.unschedulable=true)
+    return _BOOLEANS.get(path, "") if value is None else str(value)
 
 
 def parse_field_selector(text: str | None) -> Matcher:

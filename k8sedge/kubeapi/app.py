@@ -24,15 +24,29 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from ..errors import K8sEdgeError
+from ..errors import BadRequestError, K8sEdgeError
 from ..limits import DEFAULT_MAX_KUBE_BODY
 from ..memory import Cluster
 from ..server.auth import bearer_token
 from ..server.limits import BodyLimit
-from .discovery import GROUPS, api_group, api_group_list, api_versions, resource_list, version
-from .objects import Objects, dry_run
-from .paths import Target, parse_target
+from . import health, openapi
+from .discovery import (
+    GROUPS,
+    REVIEWS,
+    api_group,
+    api_group_list,
+    api_versions,
+    resource_list,
+    version,
+)
+from .media import APPLY_PATCH, media_type, read_body, respond
+from .objects import dry_run
+from .paths import REFUSED, Target, parse_target
+from .protobuf import PROTOBUF
+from .refusals import refuse
+from .reviews import review
 from .status import error_response, json_response, not_allowed, status_body
+from .verbs import Objects
 
 __all__ = ["KubeAPI", "create_kube_app"]
 
@@ -40,12 +54,24 @@ _NOT_FOUND = "the server could not find the requested resource"
 log = logging.getLogger("k8sedge.kubeapi")
 
 
-def _wants_table(request: Request) -> bool:
-    return "as=Table" in request.headers.get("accept", "")
-
-
 def _watching(request: Request) -> bool:
     return request.query_params.get("watch") in ("1", "true")
+
+
+def _manager(request: Request) -> str:
+    """The field manager of a write: ``fieldManager``, else the user agent's first word (as
+    kube-apiserver derives it)."""
+    given = request.query_params.get("fieldManager")
+    if given:
+        return given[:128]
+    agent = request.headers.get("user-agent") or "unknown"
+    return agent.split("/")[0][:128]
+
+
+def _protobuf_watch(request: Request) -> bool:
+    """Whether a watch prefers protobuf frames (``Accept``'s first type)."""
+    first = (request.headers.get("accept") or "").split(",")[0]
+    return media_type(first) == PROTOBUF
 
 
 class KubeAPI:
@@ -53,6 +79,7 @@ class KubeAPI:
 
     def __init__(self, cluster: Cluster, token: str | None = None) -> None:
         self.objects = Objects(cluster)
+        self.cluster = cluster
         self.token = token.encode() if token else None
 
     def _authorized(self, request: Request) -> bool:
@@ -69,6 +96,16 @@ class KubeAPI:
 
     async def version(self, request: Request) -> Response:
         return json_response(version())
+
+    async def health(self, request: Request) -> Response:
+        """``/healthz``, ``/livez``, ``/readyz`` and their checks (``?verbose``)."""
+        return health.answer(request.url.path, request.query_params, self.cluster)
+
+    async def openapi(self, request: Request) -> Response:
+        """``/openapi/v2`` and ``/openapi/v3[/<group-version>]``."""
+        if not self._authorized(request):
+            return json_response(status_body(401, "Unauthorized"), 401)
+        return await run_in_threadpool(openapi.answer, request.url.path, request.headers)
 
     async def core(self, request: Request) -> Response:
         """``/api`` and ``/api/v1/...``."""
@@ -102,56 +139,113 @@ class KubeAPI:
         if not self._authorized(request):
             return json_response(status_body(401, "Unauthorized"), 401)
         try:
+            reviewed = await self._review(request, group_version, parts)
+            if reviewed is not None:
+                return reviewed
             return await self._dispatch(request, parse_target(group_version, parts))
         except K8sEdgeError as exc:
             return error_response(exc)
 
+    async def _body(self, request: Request, *, patch: bool = False) -> Any:
+        raw = await request.body()
+        if not patch and request.method == "DELETE" and not raw.strip():
+            return None
+        return read_body(raw, request.headers.get("content-type"), patch=patch)
+
+    async def _review(
+        self, request: Request, group_version: str, parts: list[str]
+    ) -> Response | None:
+        """The create-only review resources and the top-level ``bindings``."""
+        served = {plural for plural, _, _ in REVIEWS.get(group_version, [])}
+        namespace = None
+        if len(parts) == 3 and parts[0] == "namespaces":
+            namespace, parts = parts[1], parts[2:]
+        if len(parts) != 1 or parts[0] not in served:
+            return None
+        if request.method != "POST":
+            return not_allowed(request.method, ["POST"])
+        body = await self._body(request)
+        if parts[0] == "bindings":
+            if namespace is None:
+                raise BadRequestError("bindings are created in a namespace", {"namespace": ""})
+            name = ((body if isinstance(body, dict) else {}).get("metadata") or {}).get("name")
+            if not isinstance(name, str) or not name:
+                raise BadRequestError("a Binding names its pod", {"metadata.name": "required"})
+            pod = parse_target("v1", ["namespaces", namespace, "pods", name, "binding"])
+            bound = await run_in_threadpool(self.objects.bind, pod, body)
+            return respond(request, bound, 201)
+        return respond(request, review(group_version, parts[0], body), 201)
+
     async def _dispatch(self, request: Request, target: Target) -> Response:
         method, objects, params = request.method, self.objects, request.query_params
         dry = dry_run(params) if method != "GET" else False
+        table = objects.table_request(request.headers.get("accept"), params)
+        protobuf = _protobuf_watch(request)
         if target.name is None:
-            if target.subresource is None and method == "GET" and _watching(request):
-                return self._stream(await objects.watch(target, params))
+            if method == "GET" and _watching(request):
+                return self._stream(await objects.watch(target, params, table, protobuf))
             if method == "GET":
-                listed = await run_in_threadpool(
-                    objects.list, target, params, _wants_table(request)
-                )
-                return json_response(listed)
+                listed = await run_in_threadpool(objects.list, target, params, table)
+                return respond(request, listed)
             if method == "POST" and (target.namespace or not target.info.namespaced):
-                body = await request.body()
-                created = await run_in_threadpool(objects.create, target, body, dry)
-                return json_response(created, 201)
+                body = await self._body(request)
+                created = await run_in_threadpool(
+                    objects.create, target, body, dry, params, _manager(request)
+                )
+                return respond(request, created, 201)
+            if method == "DELETE":
+                body = await self._body(request)
+                deleted = await run_in_threadpool(
+                    objects.delete_collection, target, params, body, dry
+                )
+                return respond(request, deleted)
             allow = ["GET", "POST"] if target.namespace or not target.info.namespaced else ["GET"]
-            return not_allowed(method, allow)
+            return not_allowed(method, [*allow, "DELETE"])
+        if target.subresource in REFUSED:
+            return await run_in_threadpool(refuse, objects, target)
         if target.subresource == "binding":
             if method != "POST":
                 return not_allowed(method, ["POST"])
-            bound = await run_in_threadpool(objects.bind, target, await request.body())
-            return json_response(bound, 201)
+            bound = await run_in_threadpool(objects.bind, target, await self._body(request))
+            return respond(request, bound, 201)
+        if target.subresource == "scale":
+            if method == "GET":
+                return respond(request, await run_in_threadpool(objects.scale, target))
+            if method in ("PUT", "PATCH"):
+                content_type = request.headers.get("content-type")
+                body = await self._body(request, patch=method == "PATCH")
+                scaled = await run_in_threadpool(
+                    objects.rescale, target, method, body, media_type(content_type), dry
+                )
+                return respond(request, scaled)
+            return not_allowed(method, ["GET", "PATCH", "PUT"])
         if method == "GET" and _watching(request) and target.subresource is None:
-            return self._stream(await objects.watch(target, params))
+            return self._stream(await objects.watch(target, params, table, protobuf))
         if method == "GET":
-            return json_response(
-                await run_in_threadpool(objects.get, target, _wants_table(request))
-            )
+            got = await run_in_threadpool(objects.get, target, table, params)
+            return respond(request, got)
         if method == "DELETE" and target.subresource is None:
-            body = await request.body()
-            return json_response(await run_in_threadpool(objects.delete, target, body, dry))
+            body = await self._body(request)
+            return respond(request, await run_in_threadpool(objects.delete, target, body, dry))
         if method in ("PUT", "PATCH"):
-            body = await request.body()
-            content_type = request.headers.get("content-type", "")
+            content_type = media_type(request.headers.get("content-type"))
+            body = await self._body(request, patch=method == "PATCH")
+            if method == "PATCH" and content_type == APPLY_PATCH:
+                applied, new = await run_in_threadpool(objects.apply, target, body, params, dry)
+                return respond(request, applied, 201 if new else 200)
             updated = await run_in_threadpool(
-                objects.update, target, method, body, content_type, dry
+                objects.update, target, method, body, content_type, dry, params, _manager(request)
             )
-            return json_response(updated)
+            return respond(request, updated)
         if target.subresource is None:
             return not_allowed(method, ["DELETE", "GET", "PATCH", "PUT"])
         return not_allowed(method, ["GET", "PATCH", "PUT"])
 
     @staticmethod
-    def _stream(frames: AsyncIterator[bytes]) -> Response:
+    def _stream(stream: tuple[AsyncIterator[bytes], str]) -> Response:
         """A watch: waits on the event loop (no thread), ends when the client goes."""
-        return StreamingResponse(frames, media_type="application/json")
+        frames, content_type = stream
+        return StreamingResponse(frames, media_type=content_type)
 
 
 def create_kube_app(
@@ -180,6 +274,14 @@ def create_kube_app(
     return Starlette(
         routes=[
             Route("/version", api.version, methods=["GET"]),
+            *[
+                Route(path, api.health, methods=["GET"])
+                for base in ("/healthz", "/livez", "/readyz")
+                for path in (base, base + "/{check:path}")
+            ],
+            Route("/openapi/v2", api.openapi, methods=["GET"]),
+            Route("/openapi/v3", api.openapi, methods=["GET"]),
+            Route("/openapi/v3/{path:path}", api.openapi, methods=["GET"]),
             Route("/api", api.core, methods=methods),
             Route("/api/{path:path}", api.core, methods=methods),
             Route("/apis", api.named, methods=methods),

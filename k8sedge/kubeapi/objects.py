@@ -24,19 +24,31 @@ from ..kube.translate import bound_status
 from ..kube.validation import InvalidError, check_api_server_names
 from ..memory import Cluster
 from ..memory.watch import watch_events_async
+from .apply import track_update
 from .paths import Target
+from .protobuf import PROTOBUF, ProtobufError, encode, watch_frame
+from .schema import strict_error, unknown_fields
 from .status import InvalidObjectError, status_body
 from .tables import table_for
 
 __all__ = ["Objects"]
 
 
-def body_object(raw: bytes, target: Target) -> dict[str, Any]:
-    """A request body as an object of ``target``'s namespace."""
+def _json_frame(event: str, obj: dict[str, Any]) -> bytes:
+    return orjson.dumps({"type": event, "object": obj}) + b"\n"
+
+
+def _protobuf_frame(event: str, obj: dict[str, Any]) -> bytes:
+    """One watch event as client-go reads it: a length-prefixed ``k8s\\x00`` envelope holding
+    a ``WatchEvent`` whose object is the encoded object."""
     try:
-        obj = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequestError(f"malformed JSON: {exc}", {"body": "malformed"}) from None
+        return watch_frame(event, encode(obj))
+    except ProtobufError:  # an object without a protobuf form: its event is left out
+        return b""
+
+
+def body_object(obj: Any, target: Target) -> dict[str, Any]:
+    """A request body (read in its media type) as an object of ``target``'s namespace."""
     if not isinstance(obj, dict):
         raise BadRequestError("the body must be an object", {"body": "not an object"})
     metadata = obj.setdefault("metadata", {})
@@ -51,6 +63,15 @@ def body_object(raw: bytes, target: Target) -> dict[str, Any]:
             )
         metadata["namespace"] = target.namespace
     return obj
+
+
+def check_names(plural: str, obj: dict[str, Any]) -> None:
+    """A new object's names by the API server's rules (422 Invalid); an update keeps the
+    name its object has, so only creates are checked."""
+    try:
+        check_api_server_names(plural, obj)
+    except InvalidError as exc:
+        raise InvalidObjectError(exc.message, exc.details) from None
 
 
 def _key(obj: dict[str, Any]) -> tuple[str, str]:
@@ -101,6 +122,25 @@ def watch_timeout(params: Any) -> float | None:
     return timeout
 
 
+def check_fields(target: Target, body: Any, params: Any) -> None:
+    """``fieldValidation``: ``Strict`` refuses fields the kind does not have (400), as
+    kube-apiserver's strict decoding; ``Warn``, ``Ignore`` or none keep them."""
+    directive = (params.get("fieldValidation") if params is not None else None) or ""
+    if directive not in ("", "Ignore", "Warn", "Strict"):
+        raise BadRequestError(
+            f"fieldValidation must be Ignore, Warn or Strict, not {directive[:40]!r}",
+            {"fieldValidation": directive[:40]},
+        )
+    if directive != "Strict" or not isinstance(body, dict):
+        return
+    info = target.info
+    kind = info.kind if target.subresource != "scale" else "Scale"
+    version = info.api_version if target.subresource != "scale" else "autoscaling/v1"
+    unknown = [f for f in unknown_fields(body, version, kind) if not f.startswith("$")]
+    if unknown:
+        raise strict_error(kind, version, unknown)
+
+
 def dry_run(params: Any) -> bool:
     """``dryRun=All`` (the only value the API server knows)."""
     values = params.getlist("dryRun") if hasattr(params, "getlist") else [params.get("dryRun")]
@@ -120,12 +160,25 @@ class Objects:
 
     # -- reads -------------------------------------------------------------------------------
 
-    def list(self, target: Target, params: Any, table: bool) -> dict[str, Any]:
+    @staticmethod
+    def table_request(accept: str | None, params: Any) -> str | None:
+        """``None``, or what a ``Table``'s rows carry (``includeObject``) when one is asked."""
+        if "as=table" not in (accept or "").replace(" ", "").lower():
+            return None
+        include = params.get("includeObject") or "Metadata"
+        if include not in ("None", "Metadata", "Object"):
+            raise BadRequestError(
+                f"includeObject must be None, Metadata or Object, not {include[:40]!r}",
+                {"includeObject": include[:40]},
+            )
+        return str(include)
+
+    def list(self, target: Target, params: Any, table: str | None) -> dict[str, Any]:
         cluster = self.cluster
         labels = parse_label_selector(params.get("labelSelector"))
         fields = parse_field_selector(params.get("fieldSelector"))
         with cluster.lock:
-            cluster.tick()
+            now = cluster.tick()
             plural = target.info.plural
             items = [
                 cluster.present(plural, o, True)  # pods with their results, as GET shows them
@@ -143,8 +196,10 @@ class Objects:
             meta["continue"] = _encode_continue(_key(items[count - 1]))
             meta["remainingItemCount"] = len(items) - count
             items = items[:count]
-        if table:
-            return table_for(target.info.plural, items, version)
+        if table is not None:
+            answer = table_for(target.info.plural, items, version, now, table)
+            answer["metadata"] = meta
+            return answer
         return {
             "kind": f"{target.info.kind}List",
             "apiVersion": target.info.api_version,
@@ -152,17 +207,21 @@ class Objects:
             "items": items,
         }
 
-    def get(self, target: Target, table: bool) -> dict[str, Any]:
+    def get(self, target: Target, table: str | None, params: Any = None) -> dict[str, Any]:
         assert target.name is not None
         obj = self.cluster.get(target.info.plural, target.name, target.namespace)
-        if table:
-            return table_for(target.info.plural, [obj], str(self.cluster.store.version))
+        if table is not None:
+            version = str(self.cluster.store.version)
+            return table_for(target.info.plural, [obj], version, self.cluster.now(), table)
         return obj
 
-    async def watch(self, target: Target, params: Any) -> AsyncIterator[bytes]:
-        """Watch events as newline-delimited JSON (bookmarks while idle, if asked). Every
-        parameter is checked, and the watch started, when this is awaited: errors are
-        ``Status`` answers, not broken streams."""
+    async def watch(
+        self, target: Target, params: Any, table: str | None = None, protobuf: bool = False
+    ) -> tuple[AsyncIterator[bytes], str]:
+        """Watch events and their media type: newline-delimited JSON (objects, or one-row
+        ``Table``s when the watch asks ``as=Table``), or length-prefixed protobuf frames;
+        bookmarks while idle, if asked. Every parameter is checked, and the watch started,
+        when this is awaited: errors are ``Status`` answers, not broken streams."""
         cluster, info = self.cluster, target.info
         labels = parse_label_selector(params.get("labelSelector"))
         fields = parse_field_selector(params.get("fieldSelector"))
@@ -172,6 +231,8 @@ class Objects:
         timeout = watch_timeout(params)
         bookmarks = params.get("allowWatchBookmarks") in ("true", "1")
         deadline = None if timeout is None else time.monotonic() + timeout
+        frame = _protobuf_frame if protobuf else _json_frame
+        media = f"{PROTOBUF};stream=watch" if protobuf else "application/json"
         try:
             events = await watch_events_async(
                 cluster, {info.plural: rv}, kinds={info.plural}, heartbeat=1.0, timeout=timeout
@@ -180,9 +241,18 @@ class Objects:
             expired = status_body(410, exc.message, "Expired")
 
             async def gone() -> AsyncIterator[bytes]:
-                yield orjson.dumps({"type": "ERROR", "object": expired}) + b"\n"
+                yield frame("ERROR", expired)
 
-            return gone()
+            return gone(), media
+        first = [True]
+
+        def shown(obj: dict[str, Any]) -> dict[str, Any]:
+            if table is None:
+                return obj
+            now, version = cluster.now(), obj["metadata"].get("resourceVersion", "")
+            answer = table_for(info.plural, [obj], version, now, table, columns=first[0])
+            first[0] = False
+            return answer
 
         async def frames() -> AsyncIterator[bytes]:
             async for item in events:
@@ -195,7 +265,7 @@ class Objects:
                             "apiVersion": info.api_version,
                             "metadata": {"resourceVersion": str(cluster.store.version)},
                         }
-                        yield orjson.dumps({"type": "BOOKMARK", "object": bookmark}) + b"\n"
+                        yield frame("BOOKMARK", bookmark)
                     continue
                 _, event, obj = item
                 if target.namespace and obj["metadata"].get("namespace") != target.namespace:
@@ -203,9 +273,9 @@ class Objects:
                 if target.name and obj["metadata"]["name"] != target.name:
                     continue
                 if labels(obj) and fields(obj):
-                    yield orjson.dumps({"type": event, "object": obj}) + b"\n"
+                    yield frame(event, shown(obj))
 
-        return frames()
+        return frames(), media
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -221,27 +291,31 @@ class Objects:
         except BadRequestError as exc:
             raise InvalidObjectError(exc.message, exc.details) from None
 
-    def create(self, target: Target, raw: bytes, dry: bool = False) -> dict[str, Any]:
-        obj = body_object(raw, target)
-        try:  # names are immutable: an update keeps the name the object has
-            check_api_server_names(target.info.plural, obj)
-        except InvalidError as exc:
-            raise InvalidObjectError(exc.message, exc.details) from None
+    def _now(self) -> str:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.cluster.clock.now()))
+
+    def create(
+        self, target: Target, body: Any, dry: bool = False, params: Any = None, manager: str = ""
+    ) -> dict[str, Any]:
+        obj = body_object(body, target)
+        check_fields(target, obj, params)
+        check_names(target.info.plural, obj)
         if target.info.plural == "pods":
             obj.pop("status", None)
+        obj.setdefault("apiVersion", target.info.api_version)
+        obj.setdefault("kind", target.info.kind)
+        obj["metadata"].pop("managedFields", None)
+        if manager:
+            track_update(None, obj, manager, self._now())
         if dry:
             return self._write(self.cluster.preview, target.info.plural, obj)
         return self._write(self.cluster.create, target.info.plural, obj)
 
-    def delete(self, target: Target, raw: bytes, dry: bool = False) -> dict[str, Any]:
+    def delete(self, target: Target, options: Any, dry: bool = False) -> dict[str, Any]:
         """DELETE, with ``DeleteOptions`` (``preconditions``, ``dryRun``) in the body."""
         assert target.name is not None
-        options: Any = {}
-        if raw.strip():
-            try:
-                options = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                raise BadRequestError(f"malformed JSON: {exc}", {"body": "malformed"}) from None
+        if options is None:
+            options = {}
         if not isinstance(options, dict):
             raise BadRequestError("DeleteOptions must be an object", {"body": "not an object"})
         preconditions = options.get("preconditions") or {}
@@ -271,21 +345,26 @@ class Objects:
         return target.info.plural == "pods" and key in self.cluster.queue.results
 
     def update(
-        self, target: Target, method: str, raw: bytes, content_type: str, dry: bool = False
+        self,
+        target: Target,
+        method: str,
+        body: Any,
+        content_type: str,
+        dry: bool = False,
+        params: Any = None,
+        manager: str = "",
     ) -> dict[str, Any]:
         """PUT (replace) or PATCH, on the object or its ``status`` subresource. A patch that
         carries a ``metadata.resourceVersion`` other than the stored one is 409 Conflict."""
         current = self._stored(target)
+        if method == "PUT" or content_type != "application/json-patch+json":
+            check_fields(target, body, params)
         if method == "PUT":
-            obj = body_object(raw, target)
+            obj = body_object(body, target)
             if self._has_results(target):
                 strip_results(obj)  # what the facade rendered on read is not state
         else:
-            try:
-                patch = orjson.loads(raw or b"{}")
-            except orjson.JSONDecodeError as exc:
-                raise BadRequestError(f"malformed patch: {exc}", {"body": "malformed"}) from None
-            obj = apply_patch(content_type, current, patch)
+            obj = apply_patch(content_type, current, body)
             if not isinstance(obj.get("metadata"), dict):
                 raise InvalidError(
                     target.info, target.name or "", [("metadata", "must be an object")]
@@ -314,7 +393,14 @@ class Objects:
         elif target.subresource is None and "status" in current:
             obj["status"] = current["status"]  # the main resource ignores status
         if method == "PATCH":
+            if content_type == "application/json-patch+json":
+                check_fields(target, obj, params)
             obj["metadata"].pop("resourceVersion", None)
+        obj["metadata"]["managedFields"] = current["metadata"].get("managedFields") or []
+        if manager:
+            obj.setdefault("apiVersion", target.info.api_version)
+            obj.setdefault("kind", target.info.kind)
+            track_update(current, obj, manager, self._now(), target.subresource)
         if dry:
             return self._write(
                 lambda plural, o: self.cluster.preview(plural, o, "update"),
@@ -323,12 +409,8 @@ class Objects:
             )
         return self._write(self.cluster.update, target.info.plural, obj)
 
-    def bind(self, target: Target, raw: bytes) -> dict[str, Any]:
+    def bind(self, target: Target, binding: Any) -> dict[str, Any]:
         """``pods/binding``: assign the pod to a node (what a scheduler does)."""
-        try:
-            binding = orjson.loads(raw or b"{}")
-        except orjson.JSONDecodeError as exc:
-            raise BadRequestError(f"malformed JSON: {exc}", {"body": "malformed"}) from None
         node = ((binding if isinstance(binding, dict) else {}).get("target") or {}).get("name")
         if not node:
             raise BadRequestError("binding.target.name is required", {"target.name": "required"})

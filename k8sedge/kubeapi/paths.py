@@ -12,9 +12,13 @@ from attrs import frozen
 
 from ..errors import NotFoundError
 from ..kube.kinds import KINDS, KindInfo
-from .discovery import WITH_STATUS
+from .discovery import SUBRESOURCES, WITH_SCALE, WITH_STATUS
 
-__all__ = ["Target", "parse_target"]
+__all__ = ["REFUSED", "Target", "parse_target"]
+
+# pod subresources a cluster without container runtimes cannot serve: answered with a clear
+# refusal (``refusals.py``), never as the pod itself
+REFUSED = {"log", "exec", "attach", "portforward", "proxy"}
 
 
 @frozen
@@ -33,8 +37,11 @@ def _not_found(what: str) -> NotFoundError:
 
 def _subresources(info: KindInfo) -> set[str]:
     served = {"status"} if info.plural in WITH_STATUS else set()
+    if info.plural in WITH_SCALE:
+        served.add("scale")
+    served.update(SUBRESOURCES.get(info.plural, {}))
     if info.plural == "pods":
-        served.add("binding")
+        served.update(REFUSED)
     return served
 
 

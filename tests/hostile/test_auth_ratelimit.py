@@ -139,7 +139,7 @@ def test_facade_405_carries_allow(kube: object) -> None:
     http = kube.http  # type: ignore[attr-defined]
     answer = http.put("/api/v1/namespaces/default/configmaps", json={})
     assert answer.status_code == 405 and answer.json()["kind"] == "Status"
-    assert answer.headers["allow"] == "GET, POST"
+    assert answer.headers["allow"] == "DELETE, GET, POST"  # deletecollection
     answer = http.post("/version")
     assert answer.status_code == 405 and answer.headers["allow"] == "GET"
 

@@ -47,7 +47,7 @@ def _deployment(kube: Served) -> dict[str, object]:
         ("GET", "/api/v1/namespaces/team/services"),
         ("GET", "/api/v1/namespaces/default/pods/p/log"),
         ("POST", "/api/v1/namespaces/default/pods/p/eviction"),
-        ("PUT", "/apis/apps/v1/namespaces/default/deployments/web/scale"),
+        ("PUT", "/apis/apps/v1/namespaces/default/deployments/web/rollback"),
         ("GET", "/apis/apps/v1/namespaces/default/deployments/web/status/extra"),
         ("DELETE", "/api/v1/namespaces/team/nodes/n1"),
         ("GET", "/api/v1/pods/p"),
@@ -204,10 +204,10 @@ def test_kubectl_gets_404_for_what_is_not_served(kube: Served, tmp_path: Path) -
     config = str(write_kubeconfig(tmp_path / "kubeconfig", kube.url))
     _deployment(kube)
     before = kube.snapshot()
-    scaled = _kubectl(config, "scale", "deployment", "web", "--replicas=0")
-    assert (scaled.returncode != 0 and "NotFound" in scaled.stderr) or "not found" in scaled.stderr
+    ingresses = _kubectl(config, "get", "ingresses")
+    assert ingresses.returncode != 0 and "doesn't have a resource type" in ingresses.stderr
     logs = _kubectl(config, "logs", "web-0")
-    assert logs.returncode != 0
+    assert logs.returncode != 0 and "NotFound" in logs.stderr  # no such pod
     assert kube.snapshot() == before
 
 

@@ -171,7 +171,7 @@ def test_facade_errors_are_status_bodies_never_plain_500s(kube: Served) -> None:
     _status(kube.http.patch(path, content=b"{not json", headers=merge), 400)
     _status(kube.http.patch(path, content=json.dumps({"metadata": "x"}), headers=merge), 422)
     _status(kube.http.patch(path, content=json.dumps({"data": {"a": 1}}), headers=merge), 422)
-    _status(kube.http.patch(path, content=b"{}", headers={"content-type": "text/nonsense"}), 400)
+    _status(kube.http.patch(path, content=b"{}", headers={"content-type": "text/nonsense"}), 415)
     _status(kube.http.put(path, json={"metadata": {"name": "cm"}, "data": []}), 422)
     _status(kube.http.get("/api/v1/pods", params={"watch": "1", "timeoutSeconds": "abc"}), 400)
     _status(kube.http.get("/api/v1/pods", params={"limit": "abc"}), 400)
