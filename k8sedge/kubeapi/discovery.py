@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._version import __version__
-from ..kube.kinds import KINDS, KindInfo
+from ..kube.kinds import KindInfo, served_kinds
 
 __all__ = [
     "GROUPS",
@@ -34,7 +34,7 @@ WITH_STATUS = {
 
 def _groups() -> dict[str, dict[str, list[KindInfo]]]:
     groups: dict[str, dict[str, list[KindInfo]]] = {}
-    for info in KINDS.values():
+    for info in served_kinds():
         group, _, group_version = info.api_version.rpartition("/")
         groups.setdefault(group, {}).setdefault(group_version, []).append(info)
     return groups

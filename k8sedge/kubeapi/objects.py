@@ -337,7 +337,9 @@ class Objects:
         current["spec"]["nodeName"] = node
         # the simulated kubelet (KWOK in the real simulator) reports the pod running at once
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.cluster.clock.now()))
-        current["status"] = bound_status(current.get("status") or {}, now)
+        current["status"] = bound_status(
+            current.get("status") or {}, now, current["spec"].get("containers")
+        )
         self.cluster.update("pods", current)
         return {
             "kind": "Status",
