@@ -326,9 +326,7 @@ def admit(
             if existing["metadata"].get("deletionTimestamp"):
                 status = obj.get("status")
                 obj["status"] = {**(status if isinstance(status, dict) else {}), "phase": "Terminating"}
-        labels = meta.setdefault("labels", {})
-        if isinstance(labels, dict):
-            labels.setdefault("kubernetes.io/metadata.name", meta["name"])
+
     elif plural == "jobs":
         uid = str(existing["metadata"]["uid"]) if existing is not None else str(uuid.uuid4())
         _job_selector(obj, uid)

@@ -132,6 +132,7 @@ class Controllers:
         self._queue: collections.deque[Key] = collections.deque()
         self._queued: set[Key] = set()
         self._timers: list[tuple[float, int, Key]] = []
+        self._due: dict[Key, float] = {}
         self._seq = itertools.count()
         self._draining = False
         self.synced = False
@@ -144,6 +145,7 @@ class Controllers:
         self._queue.clear()
         self._queued.clear()
         self._timers.clear()
+        self._due.clear()
         self.dependents.clear()
         self._owners.clear()
         self.events.clear()
@@ -157,6 +159,12 @@ class Controllers:
             self._queue.append(key)
 
     def at(self, when: float, key: Key) -> None:
+        """Sync ``key`` at ``when`` (a key keeps only its earliest timer: its sync then sets
+        the next one it needs)."""
+        current = self._due.get(key)
+        if current is not None and current <= when:
+            return
+        self._due[key] = when
         heapq.heappush(self._timers, (when, next(self._seq), key))
 
     def next_due(self) -> float | None:
@@ -168,7 +176,10 @@ class Controllers:
         if not self.synced:
             self.resync()
         while self._timers and self._timers[0][0] <= now:
-            _, _, key = heapq.heappop(self._timers)
+            when, _, key = heapq.heappop(self._timers)
+            if self._due.get(key) != when:
+                continue  # superseded by an earlier timer that has fired
+            del self._due[key]
             self.enqueue(key)
         self.drain()
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from .controllers import Context
 from .events import NORMAL
-from .podutil import epoch, scaled_value, template_hash, timestamp
+from .podutil import epoch, scaled_value, semantic, template_hash, timestamp
 from .replicasets import claim, update_status
 from .store import copy_object
 
@@ -79,7 +79,7 @@ def _revision(rs: dict[str, Any]) -> int:
 
 
 def _without_hash(template: dict[str, Any]) -> dict[str, Any]:
-    copied = copy_object(template or {})
+    copied: dict[str, Any] = semantic(copy_object(template or {}))
     labels = (copied.get("metadata") or {}).get("labels")
     if isinstance(labels, dict):
         labels.pop(HASH_LABEL, None)

@@ -27,6 +27,7 @@ __all__ = [
     "safe_encode",
     "scaled_value",
     "selector_empty",
+    "semantic",
     "selector_matches",
     "template_hash",
     "timestamp",
@@ -119,6 +120,19 @@ def scaled_value(value: Any, total: int, round_up: bool) -> int:
     raise ValueError(f"invalid value for IntOrString: {value!r}")
 
 
+def semantic(value: Any) -> Any:
+    """``value`` without nulls and empty objects or arrays: two templates equal after this
+    are equal as ``apiequality.Semantic.DeepEqual`` compares them (nil, empty and absent
+    are one), whether a client sent ``creationTimestamp: null`` and ``resources: {}`` or
+    left them out."""
+    if isinstance(value, dict):
+        cleaned = {k: semantic(v) for k, v in value.items()}
+        return {k: v for k, v in cleaned.items() if v is not None and v != {} and v != []}
+    if isinstance(value, list):
+        return [semantic(v) for v in value]
+    return value
+
+
 def selector_empty(selector: Any) -> bool:
     """A nil or empty ``LabelSelector`` (which selects nothing for a disruption budget)."""
     return not isinstance(selector, dict) or not (
@@ -147,7 +161,7 @@ def safe_encode(text: str) -> str:
 def template_hash(template: dict[str, Any], collisions: int = 0) -> str:
     """``controller.ComputeHash``: FNV-32a of the template (and the collision count), safely
     encoded, as the ``pod-template-hash`` / ``controller-revision-hash`` labels show it."""
-    data = orjson.dumps(template, option=orjson.OPT_SORT_KEYS)
+    data = orjson.dumps(semantic(template), option=orjson.OPT_SORT_KEYS)
     if collisions:
         data += str(collisions).encode()
     value = 0x811C9DC5

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .controllers import Context
-from .podutil import owned_by, owner_ref, template_hash
+from .podutil import owned_by, owner_ref, semantic, template_hash
 from .replicasets import claim
 from .store import copy_object
 
@@ -39,7 +39,7 @@ def sync_revisions(
     data = _data(owner)
     digest = template_hash(data, int((owner.get("status") or {}).get("collisionCount") or 0))
     latest = max((revision_number(r) for r in revisions), default=0)
-    update = next((r for r in revisions if r.get("data") == data), None)
+    update = next((r for r in revisions if semantic(r.get("data")) == semantic(data)), None)
     if update is None:
         labels = dict(((owner.get("spec") or {}).get("selector") or {}).get("matchLabels") or {})
         labels[HASH_LABEL] = digest

@@ -29,6 +29,7 @@ from ..limits import DEFAULT_MAX_KUBE_BODY
 from ..memory import Cluster
 from ..server.auth import bearer_token
 from ..server.limits import BodyLimit
+from .eviction import evict
 from .discovery import GROUPS, api_group, api_group_list, api_versions, resource_list, version
 from .objects import Objects, dry_run
 from .paths import Target, parse_target
@@ -123,6 +124,10 @@ class KubeAPI:
                 return json_response(created, 201)
             allow = ["GET", "POST"] if target.namespace or not target.info.namespaced else ["GET"]
             return not_allowed(method, allow)
+        if target.subresource == "eviction":
+            if method != "POST":
+                return not_allowed(method, ["POST"])
+            return await evict(self.objects.cluster, target, await request.body(), dry)
         if target.subresource == "binding":
             if method != "POST":
                 return not_allowed(method, ["POST"])
@@ -136,7 +141,9 @@ class KubeAPI:
             )
         if method == "DELETE" and target.subresource is None:
             body = await request.body()
-            return json_response(await run_in_threadpool(objects.delete, target, body, dry))
+            return json_response(
+                await run_in_threadpool(objects.delete, target, body, dry, params)
+            )
         if method in ("PUT", "PATCH"):
             body = await request.body()
             content_type = request.headers.get("content-type", "")

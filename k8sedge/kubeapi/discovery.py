@@ -29,6 +29,10 @@ WITH_STATUS = {
     "persistentvolumes",
     "persistentvolumeclaims",
     "namespaces",
+    "services",
+    "daemonsets",
+    "cronjobs",
+    "poddisruptionbudgets",
 }
 
 
@@ -111,13 +115,24 @@ def resource_list(group_version: str, infos: list[KindInfo]) -> dict[str, Any]:
                     "verbs": ["get", "patch", "update"],
                 }
             )
-        if info.plural == "pods":
+        if info.plural == "pods" and info.api_version == "v1":
             resources.append(
                 {
                     "name": "pods/binding",
                     "singularName": "",
                     "namespaced": True,
                     "kind": "Binding",
+                    "verbs": ["create"],
+                }
+            )
+            resources.append(  # kubectl drain finds the Eviction API here (group and version)
+                {
+                    "name": "pods/eviction",
+                    "singularName": "",
+                    "namespaced": True,
+                    "group": "policy",
+                    "version": "v1",
+                    "kind": "Eviction",
                     "verbs": ["create"],
                 }
             )

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from ..errors import BadRequestError, ConflictError, ExpiredError
+from ..kube.events import from_events_v1, to_events_v1
 from ..kube.patch import apply_patch
 from ..kube.selectors import parse_field_selector, parse_label_selector
 from ..kube.snapshot import strip_results
@@ -50,6 +51,21 @@ def body_object(raw: bytes, target: Target) -> dict[str, Any]:
                 {"metadata.namespace": given},
             )
         metadata["namespace"] = target.namespace
+    return obj
+
+
+def viewed(target: Target, obj: dict[str, Any]) -> dict[str, Any]:
+    """An object as ``target``'s group version shows it (events.k8s.io/v1 Events are the
+    stored core/v1 Events, converted)."""
+    if target.info.api_version == "events.k8s.io/v1":
+        return to_events_v1(obj)
+    return obj
+
+
+def stored_as(target: Target, obj: dict[str, Any]) -> dict[str, Any]:
+    """An object written through ``target``'s group version, as the store keeps it."""
+    if target.info.api_version == "events.k8s.io/v1":
+        return from_events_v1(obj)
     return obj
 
 
@@ -112,6 +128,26 @@ def dry_run(params: Any) -> bool:
     return bool(values)
 
 
+def propagation_policy(options: dict[str, Any], params: Any) -> str | None:
+    """``propagationPolicy`` (or the older ``orphanDependents``) of a delete, body first."""
+    query = params if params is not None else {}
+    policy = options.get("propagationPolicy") or query.get("propagationPolicy")
+    orphan: Any = options.get("orphanDependents")
+    if orphan is None and query.get("orphanDependents") is not None:
+        orphan = query.get("orphanDependents") in ("true", "1", "True")
+    if orphan is not None and policy:
+        raise InvalidObjectError(
+            "DeleteOptions.propagationPolicy: Invalid value: orphanDependents and "
+            "deletionPropagation cannot be both set",
+            {"causes": [{"field": "propagationPolicy", "message": "cannot be both set"}]},
+        )
+    if orphan is not None:
+        return "Orphan" if orphan else "Background"
+    if policy is not None and not isinstance(policy, str):
+        raise BadRequestError("propagationPolicy must be a string", {"propagationPolicy": "invalid"})
+    return policy or None
+
+
 class Objects:
     """The object verbs of the Kubernetes API on one cluster."""
 
@@ -145,6 +181,7 @@ class Objects:
             items = items[:count]
         if table:
             return table_for(target.info.plural, items, version)
+        items = [viewed(target, o) for o in items]
         return {
             "kind": f"{target.info.kind}List",
             "apiVersion": target.info.api_version,
@@ -157,7 +194,7 @@ class Objects:
         obj = self.cluster.get(target.info.plural, target.name, target.namespace)
         if table:
             return table_for(target.info.plural, [obj], str(self.cluster.store.version))
-        return obj
+        return viewed(target, obj)
 
     async def watch(self, target: Target, params: Any) -> AsyncIterator[bytes]:
         """Watch events as newline-delimited JSON (bookmarks while idle, if asked). Every
@@ -203,7 +240,7 @@ class Objects:
                 if target.name and obj["metadata"]["name"] != target.name:
                     continue
                 if labels(obj) and fields(obj):
-                    yield orjson.dumps({"type": event, "object": obj}) + b"\n"
+                    yield orjson.dumps({"type": event, "object": viewed(target, obj)}) + b"\n"
 
         return frames()
 
@@ -222,15 +259,18 @@ class Objects:
             raise InvalidObjectError(exc.message, exc.details) from None
 
     def create(self, target: Target, raw: bytes, dry: bool = False) -> dict[str, Any]:
-        obj = body_object(raw, target)
+        obj = stored_as(target, body_object(raw, target))
         if target.info.plural == "pods":
             obj.pop("status", None)
         if dry:
-            return self._write(self.cluster.preview, target.info.plural, obj)
-        return self._write(self.cluster.create, target.info.plural, obj)
+            return viewed(target, self._write(self.cluster.preview, target.info.plural, obj))
+        return viewed(target, self._write(self.cluster.create, target.info.plural, obj))
 
-    def delete(self, target: Target, raw: bytes, dry: bool = False) -> dict[str, Any]:
-        """DELETE, with ``DeleteOptions`` (``preconditions``, ``dryRun``) in the body."""
+    def delete(
+        self, target: Target, raw: bytes, dry: bool = False, params: Any = None
+    ) -> dict[str, Any]:
+        """DELETE, with ``DeleteOptions`` (``preconditions``, ``dryRun``,
+        ``propagationPolicy``, ``orphanDependents``) in the body or the query."""
         assert target.name is not None
         options: Any = {}
         if raw.strip():
@@ -252,6 +292,7 @@ class Objects:
             target.namespace,
             preconditions=preconditions,
             dry_run=dry or bool(body_dry),
+            propagation=propagation_policy(options, params),
         )
 
     def _stored(self, target: Target) -> dict[str, Any]:
@@ -271,7 +312,7 @@ class Objects:
     ) -> dict[str, Any]:
         """PUT (replace) or PATCH, on the object or its ``status`` subresource. A patch that
         carries a ``metadata.resourceVersion`` other than the stored one is 409 Conflict."""
-        current = self._stored(target)
+        current = viewed(target, self._stored(target))
         if method == "PUT":
             obj = body_object(raw, target)
             if self._has_results(target):
@@ -311,13 +352,17 @@ class Objects:
             obj["status"] = current["status"]  # the main resource ignores status
         if method == "PATCH":
             obj["metadata"].pop("resourceVersion", None)
+        obj = stored_as(target, obj)
         if dry:
-            return self._write(
-                lambda plural, o: self.cluster.preview(plural, o, "update"),
-                target.info.plural,
-                obj,
+            return viewed(
+                target,
+                self._write(
+                    lambda plural, o: self.cluster.preview(plural, o, "update"),
+                    target.info.plural,
+                    obj,
+                ),
             )
-        return self._write(self.cluster.update, target.info.plural, obj)
+        return viewed(target, self._write(self.cluster.update, target.info.plural, obj))
 
     def bind(self, target: Target, raw: bytes) -> dict[str, Any]:
         """``pods/binding``: assign the pod to a node (what a scheduler does)."""

@@ -34,7 +34,7 @@ def _not_found(what: str) -> NotFoundError:
 def _subresources(info: KindInfo) -> set[str]:
     served = {"status"} if info.plural in WITH_STATUS else set()
     if info.plural == "pods":
-        served.add("binding")
+        served |= {"binding", "eviction"}
     return served
 
 
