@@ -110,7 +110,7 @@ def _job_selector(obj: dict[str, Any], uid: str) -> None:
     spec = _spec(obj)
     if spec.get("manualSelector"):
         return
-    name = obj["metadata"]["name"]
+    name = str(obj["metadata"].get("name") or obj["metadata"].get("generateName") or "")
     template = spec.setdefault("template", {})
     labels = template.setdefault("metadata", {}).setdefault("labels", {})
     for key in JOB_UID_LABELS:

@@ -497,7 +497,10 @@ class Cluster:
                 deleting = existed["metadata"].get("deletionTimestamp")
                 if deleting:  # the deletion stands; clients only remove finalizers
                     obj["metadata"]["deletionTimestamp"] = deleting
-                    if not obj["metadata"].get("finalizers"):
+                    held = obj["metadata"].get("finalizers") or (
+                        plural == "namespaces" and (obj.get("spec") or {}).get("finalizers")
+                    )
+                    if not held:
                         name = str(obj["metadata"]["name"])
                         namespace = obj["metadata"].get("namespace")
                         self.store.update(plural, obj, check_version=how == "update")
@@ -522,9 +525,7 @@ class Cluster:
     ) -> str | None:
         """What admission does: defaults, allocations and checks (``kube.admission``), and a
         pod's priority from its PriorityClass. Returns the uid a new object gets (or None)."""
-        if not isinstance(obj.get("metadata"), dict) or not isinstance(
-            obj["metadata"].get("name"), str
-        ):
+        if not isinstance(obj.get("metadata"), dict):
             return None  # the store refuses it with the right error
         uid = admit(plural, obj, existing, self.store)
         if plural == "pods":
