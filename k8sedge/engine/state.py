@@ -41,4 +41,4 @@ class ClusterState:
         self.volumes = volumes
         self.namespace_labels = namespace_labels or (lambda name: {})
         self.node_object = node_object or (lambda name: {"metadata": {"name": name}})
-        self.budgets = budgets or (lambda: [])  # disruption budgets, for preemption
+        self.budgets = budgets or (list)  # disruption budgets, for preemption

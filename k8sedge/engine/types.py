@@ -8,9 +8,9 @@ from typing import Any
 from attrs import field, frozen
 
 __all__ = [
-    "Budget",
     "DEFAULT_MEMORY_REQUEST",
     "DEFAULT_MILLI_CPU_REQUEST",
+    "Budget",
     "LabelSelector",
     "NodeSelectorRequirement",
     "NodeSelectorTerm",

@@ -59,7 +59,8 @@ def _defaults(plural: str, obj: dict[str, Any]) -> None:
             strategy.setdefault("rollingUpdate", {}).setdefault("partition", 0)
         spec.setdefault("revisionHistoryLimit", 10)
         spec.setdefault(
-            "persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"}
+            "persistentVolumeClaimRetentionPolicy",
+            {"whenDeleted": "Retain", "whenScaled": "Retain"},
         )
     elif plural == "daemonsets":
         strategy = spec.setdefault("updateStrategy", {})
@@ -186,18 +187,28 @@ def _allocate_ip(obj: dict[str, Any], store: ObjectStore, cidr: str) -> None:
             address = ipaddress.ip_address(str(requested))
         except ValueError:
             raise _invalid(
-                "services", obj, "spec.clusterIPs[0]",
-                f"Invalid value: {requested!r}: must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
+                "services",
+                obj,
+                "spec.clusterIPs[0]",
+                f"Invalid value: {requested!r}: must be a valid IP address, "
+                "(e.g. 10.9.8.7 or 2001:db8::ffff)",
             ) from None
-        if address not in network or address in (network.network_address, network.broadcast_address):
+        if address not in network or address in (
+            network.network_address,
+            network.broadcast_address,
+        ):
             raise _invalid(
-                "services", obj, "spec.clusterIPs",
+                "services",
+                obj,
+                "spec.clusterIPs",
                 f'Invalid value: ["{requested}"]: failed to allocate IP {requested}: the provided '
                 f"IP ({requested}) is not in the valid range. The range of valid IPs is {cidr}",
             )
         if str(address) in used:
             raise _invalid(
-                "services", obj, "spec.clusterIPs",
+                "services",
+                obj,
+                "spec.clusterIPs",
                 f'Invalid value: ["{requested}"]: failed to allocate IP {requested}: provided IP '
                 "is already allocated",
             )
@@ -206,7 +217,9 @@ def _allocate_ip(obj: dict[str, Any], store: ObjectStore, cidr: str) -> None:
         free = next((str(a) for a in network.hosts() if str(a) not in used), None)
         if free is None:
             raise _invalid(
-                "services", obj, "spec.clusterIPs",
+                "services",
+                obj,
+                "spec.clusterIPs",
                 "Internal error: failed to allocate a serviceIP: range is full",
             )
         spec["clusterIP"], spec["clusterIPs"] = free, [free]
@@ -229,13 +242,17 @@ def _allocate_node_ports(obj: dict[str, Any], store: ObjectStore, ports: Iterabl
         if wanted:
             if int(wanted) not in NODE_PORTS:
                 raise _invalid(
-                    "services", obj, f"spec.ports[{i}].nodePort",
+                    "services",
+                    obj,
+                    f"spec.ports[{i}].nodePort",
                     f"Invalid value: {wanted}: provided port is not in the valid range. The "
                     "range of valid ports is 30000-32767",
                 )
             if int(wanted) in used:
                 raise _invalid(
-                    "services", obj, f"spec.ports[{i}].nodePort",
+                    "services",
+                    obj,
+                    f"spec.ports[{i}].nodePort",
                     f"Invalid value: {wanted}: provided port is already allocated",
                 )
             used.add(int(wanted))
@@ -247,24 +264,33 @@ def _allocate_node_ports(obj: dict[str, Any], store: ObjectStore, ports: Iterabl
         used.add(free)
 
 
-def _service(obj: dict[str, Any], existing: dict[str, Any] | None, store: ObjectStore, cidr: str) -> None:
+def _service(
+    obj: dict[str, Any], existing: dict[str, Any] | None, store: ObjectStore, cidr: str
+) -> None:
     spec = _spec(obj)
     if existing is not None:
         old = existing.get("spec") or {}
         for key in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"):
             if spec.get(key) in (None, "", []) and old.get(key) is not None:
                 spec[key] = old[key]
-        old_ports = {(p.get("port"), p.get("protocol")): p.get("nodePort") for p in old.get("ports") or ()}
+        old_ports = {
+            (p.get("port"), p.get("protocol")): p.get("nodePort") for p in old.get("ports") or ()
+        }
         for port in spec.get("ports") or ():
             if isinstance(port, dict) and not port.get("nodePort"):
                 kept = old_ports.get((port.get("port"), port.get("protocol")))
                 if kept and spec["type"] in ("NodePort", "LoadBalancer"):
                     port["nodePort"] = kept
-        if old.get("clusterIP") and spec.get("clusterIP") != old.get("clusterIP") and old.get(
-            "type"
-        ) != "ExternalName" and spec["type"] != "ExternalName":
+        if (
+            old.get("clusterIP")
+            and spec.get("clusterIP") != old.get("clusterIP")
+            and old.get("type") != "ExternalName"
+            and spec["type"] != "ExternalName"
+        ):
             raise _invalid(
-                "services", obj, "spec.clusterIPs[0]",
+                "services",
+                obj,
+                "spec.clusterIPs[0]",
                 f"Invalid value: {spec.get('clusterIP')!r}: may not change once set",
             )
     if not spec.get("clusterIP") or existing is None:
@@ -325,7 +351,10 @@ def admit(
                 spec["finalizers"] = list(existing["spec"]["finalizers"])
             if existing["metadata"].get("deletionTimestamp"):
                 status = obj.get("status")
-                obj["status"] = {**(status if isinstance(status, dict) else {}), "phase": "Terminating"}
+                obj["status"] = {
+                    **(status if isinstance(status, dict) else {}),
+                    "phase": "Terminating",
+                }
 
     elif plural == "jobs":
         uid = str(existing["metadata"]["uid"]) if existing is not None else str(uuid.uuid4())

@@ -101,8 +101,16 @@ Sync = Callable[[Context, str | None, str], None]
 
 
 def _syncs() -> dict[str, Sync]:
-    from . import cronjobs, daemonsets, deployments, disruption, jobs, lifecycle, replicasets
-    from . import statefulsets
+    from . import (
+        cronjobs,
+        daemonsets,
+        deployments,
+        disruption,
+        jobs,
+        lifecycle,
+        replicasets,
+        statefulsets,
+    )
 
     return {
         "deployments": deployments.sync,

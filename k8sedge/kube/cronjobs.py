@@ -12,7 +12,7 @@ as a Job ``<name>-<minutes since the epoch>``, unless it is later than
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from ..errors import K8sEdgeError
@@ -101,9 +101,11 @@ def _most_recent(
 ) -> tuple[float | None, int]:
     """``mostRecentScheduleTime``: the latest unmet activation (and how many were missed)."""
     status, spec = cj.get("status") or {}, cj.get("spec") or {}
-    earliest = epoch(status.get("lastScheduleTime")) or epoch(
-        cj["metadata"].get("creationTimestamp")
-    ) or now
+    earliest = (
+        epoch(status.get("lastScheduleTime"))
+        or epoch(cj["metadata"].get("creationTimestamp"))
+        or now
+    )
     deadline = spec.get("startingDeadlineSeconds")
     if deadline is not None:
         earliest = max(earliest, now - int(deadline))
@@ -162,7 +164,9 @@ def sync(ctx: Context, namespace: str | None, name: str) -> None:
     for ref in status.get("active") or ():
         job = by_name.get(str(ref.get("name")))
         if job is None:
-            ctx.record(cj, NORMAL, "MissingJob", f"Active job went missing: {ref.get('name')}", COMPONENT)
+            ctx.record(
+                cj, NORMAL, "MissingJob", f"Active job went missing: {ref.get('name')}", COMPONENT
+            )
             continue
         condition = _finished(job)
         if condition is not None:
@@ -189,7 +193,13 @@ def sync(ctx: Context, namespace: str | None, name: str) -> None:
     zone = _zone(spec.get("timeZone"))
     problem = schedule_problem(spec.get("schedule"), spec.get("timeZone"))
     if problem is not None or zone is None:
-        ctx.record(cj, WARNING, "UnparseableSchedule", f"unparseable schedule: {spec.get('schedule')!r} : {problem}", COMPONENT)
+        ctx.record(
+            cj,
+            WARNING,
+            "UnparseableSchedule",
+            f"unparseable schedule: {spec.get('schedule')!r} : {problem}",
+            COMPONENT,
+        )
         return _write(ctx, cj, status, active)
     schedule = _Schedule(str(spec["schedule"]), zone)
     if spec.get("suspend"):
@@ -210,10 +220,15 @@ def sync(ctx: Context, namespace: str | None, name: str) -> None:
     deadline = spec.get("startingDeadlineSeconds")
     if deadline is not None and scheduled + int(deadline) < now:
         when = datetime.fromtimestamp(scheduled, UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
-        ctx.record(cj, WARNING, "MissSchedule", f"Missed scheduled time to start a job: {when}", COMPONENT)
+        ctx.record(
+            cj, WARNING, "MissSchedule", f"Missed scheduled time to start a job: {when}", COMPONENT
+        )
         return _write(ctx, cj, status, active)
     job_name = f"{name}-{int(scheduled) // 60}"
-    if any(r.get("name") == job_name for r in active) or epoch(status.get("lastScheduleTime")) == scheduled:
+    if (
+        any(r.get("name") == job_name for r in active)
+        or epoch(status.get("lastScheduleTime")) == scheduled
+    ):
         return _write(ctx, cj, status, active)
     policy = spec.get("concurrencyPolicy") or "Allow"
     if policy == "Forbid" and active:
@@ -250,7 +265,7 @@ def sync(ctx: Context, namespace: str | None, name: str) -> None:
         "spec": copy_object(template.get("spec") or {}),
     }
     try:
-        created = ctx.writer.create("jobs", job)
+        created: dict[str, Any] | None = ctx.writer.create("jobs", job)
     except K8sEdgeError as exc:
         if exc.status == 409:
             created = ctx.writer.find("jobs", job_name, namespace)
@@ -261,13 +276,15 @@ def sync(ctx: Context, namespace: str | None, name: str) -> None:
             return _write(ctx, cj, status, active)
     else:
         ctx.record(cj, NORMAL, "SuccessfulCreate", f"Created job {job_name}", COMPONENT)
-    if _finished(created) is None:
+    if created is not None and _finished(created) is None:
         active.append(_reference(created))
     status["lastScheduleTime"] = timestamp(scheduled)
     return _write(ctx, cj, status, active)
 
 
-def _write(ctx: Context, cj: dict[str, Any], status: dict[str, Any], active: list[dict[str, Any]]) -> None:
+def _write(
+    ctx: Context, cj: dict[str, Any], status: dict[str, Any], active: list[dict[str, Any]]
+) -> None:
     if active:
         status["active"] = active
     else:
@@ -290,7 +307,10 @@ def _cleanup(ctx: Context, cj: dict[str, Any], jobs: list[dict[str, Any]]) -> No
         finished = sorted(
             (j for j in jobs if _finished(j) == condition),
             key=lambda j: (
-                str((j.get("status") or {}).get("startTime") or j["metadata"].get("creationTimestamp")),
+                str(
+                    (j.get("status") or {}).get("startTime")
+                    or j["metadata"].get("creationTimestamp")
+                ),
                 j["metadata"]["name"],
             ),
         )

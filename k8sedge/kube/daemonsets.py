@@ -130,7 +130,7 @@ def target_node(pod: dict[str, Any]) -> str | None:
     for term in terms:
         for field in term.get("matchFields") or ():
             if field.get("key") == "metadata.name" and field.get("operator") == "In":
-                values = field.get("values") or ()
+                values = list(field.get("values") or ())
                 if len(values) == 1:
                     return str(values[0])
     return None
@@ -169,8 +169,8 @@ def sync(ctx: Context, namespace: str | None, name: str) -> None:
     nodes = {n["metadata"]["name"]: n for n in ctx.writer.items("nodes", None)}
     eligible: dict[str, bool] = {}
     deleting = bool(ds["metadata"].get("deletionTimestamp"))
-    for node_name, node in nodes.items():
-        run, keep = _should_run(template_spec, node)
+    for node_name, node_obj in nodes.items():
+        run, keep = _should_run(template_spec, node_obj)
         eligible[node_name] = run
         pods = sorted(
             by_node.get(node_name, []),
@@ -207,8 +207,8 @@ def sync(ctx: Context, namespace: str | None, name: str) -> None:
     if not deleting:
         _rolling_update(ctx, ds, by_node, eligible, update_hash)
     ds = ctx.writer.find("daemonsets", name, namespace) or ds
-    pods = {n: [p for p in claim(ctx, "pods", ds) if target_node(p) == n] for n in nodes}
-    _status(ctx, ds, pods, eligible, update_hash)
+    placed = {n: [p for p in claim(ctx, "pods", ds) if target_node(p) == n] for n in nodes}
+    _status(ctx, ds, placed, eligible, update_hash)
     trim_history(ctx, ds, revisions, {update["metadata"]["name"]})
 
 
@@ -284,7 +284,10 @@ def _status(
                             )
                         )
                         meta = ds["metadata"]
-                        ctx.at((since or now) + min_ready, ("daemonsets", meta["namespace"], meta["name"]))
+                        ctx.at(
+                            (since or now) + min_ready,
+                            ("daemonsets", meta["namespace"], meta["name"]),
+                        )
                 if _hash_of(pod) == update_hash:
                     updated += 1
         elif live:

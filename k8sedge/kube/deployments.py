@@ -110,7 +110,7 @@ def _set_condition(
     current = _condition(status, kind)
     if current and current.get("status") == value and current.get("reason") == reason:
         return
-    condition = {
+    condition: dict[str, Any] = {
         "type": kind,
         "status": value,
         "lastUpdateTime": timestamp(now),
@@ -120,9 +120,9 @@ def _set_condition(
     }
     if current and current.get("status") == value:
         condition["lastTransitionTime"] = current.get("lastTransitionTime")
-    status["conditions"] = [
-        c for c in status.get("conditions") or () if c.get("type") != kind
-    ] + [condition]
+    status["conditions"] = [c for c in status.get("conditions") or () if c.get("type") != kind] + [
+        condition
+    ]
 
 
 def _remove_condition(status: dict[str, Any], kind: str) -> None:
@@ -265,7 +265,9 @@ class _Rollout:
         if _progress_deadline(self.d) is not None:
             status = copy_object(self.d.get("status") or {})
             message = f'Created new replica set "{created["metadata"]["name"]}"'
-            _set_condition(status, "Progressing", "True", "NewReplicaSetCreated", message, self.ctx.now)
+            _set_condition(
+                status, "Progressing", "True", "NewReplicaSetCreated", message, self.ctx.now
+            )
             self._write_status(status)
         return created
 
@@ -412,9 +414,11 @@ class _Rollout:
         if target is not None:
             self.scale(target, desired)
             return
-        if new is not None and _replicas(new) == desired and _status_replicas(
-            new, "availableReplicas"
-        ) == desired:
+        if (
+            new is not None
+            and _replicas(new) == desired
+            and _status_replicas(new, "availableReplicas") == desired
+        ):
             for rs in old:
                 self.scale(rs, 0)
             return
@@ -432,8 +436,10 @@ class _Rollout:
         sizes = {}
         added = 0
         for rs in active:
-            share = _replicas(rs) * to_add // current if to_add > 0 else -(
-                _replicas(rs) * -to_add // current
+            share = (
+                _replicas(rs) * to_add // current
+                if to_add > 0
+                else -(_replicas(rs) * -to_add // current)
             )
             sizes[rs["metadata"]["name"]] = _replicas(rs) + share
             added += share
@@ -495,7 +501,7 @@ class _Rollout:
     def _complete(self, status: dict[str, Any]) -> bool:
         """``DeploymentComplete``."""
         desired = _replicas(self.d)
-        return (
+        return bool(
             status.get("updatedReplicas", 0) == desired
             and status.get("replicas", 0) == desired
             and status.get("availableReplicas", 0) == desired
@@ -524,7 +530,9 @@ class _Rollout:
                     if name
                     else f'Deployment "{self.name}" has successfully progressed.'
                 )
-                _set_condition(status, "Progressing", "True", "NewReplicaSetAvailable", message, now)
+                _set_condition(
+                    status, "Progressing", "True", "NewReplicaSetAvailable", message, now
+                )
             elif self._progressing(status):
                 message = (
                     f'ReplicaSet "{name}" is progressing.'
@@ -551,7 +559,9 @@ class _Rollout:
                     if name
                     else f'Deployment "{self.name}" has timed out progressing.'
                 )
-                _set_condition(status, "Progressing", "False", "ProgressDeadlineExceeded", message, now)
+                _set_condition(
+                    status, "Progressing", "False", "ProgressDeadlineExceeded", message, now
+                )
         failure = next(
             (
                 c
@@ -623,11 +633,21 @@ class _Rollout:
         paused = bool(_spec(self.d).get("paused"))
         if paused and not shown:
             _set_condition(
-                status, "Progressing", "Unknown", "DeploymentPaused", "Deployment is paused", self.ctx.now
+                status,
+                "Progressing",
+                "Unknown",
+                "DeploymentPaused",
+                "Deployment is paused",
+                self.ctx.now,
             )
         elif not paused and shown:
             _set_condition(
-                status, "Progressing", "Unknown", "DeploymentResumed", "Deployment is resumed", self.ctx.now
+                status,
+                "Progressing",
+                "Unknown",
+                "DeploymentResumed",
+                "Deployment is resumed",
+                self.ctx.now,
             )
         else:
             return
@@ -645,9 +665,11 @@ class _Rollout:
             if current is None:
                 continue
             status = current.get("status") or {}
-            if status.get("replicas") or _replicas(current) or current["metadata"].get(
-                "generation", 1
-            ) > status.get("observedGeneration", 0):
+            if (
+                status.get("replicas")
+                or _replicas(current)
+                or current["metadata"].get("generation", 1) > status.get("observedGeneration", 0)
+            ):
                 continue
             self.ctx.writer.delete("replicasets", rs["metadata"]["name"], self.namespace)
 

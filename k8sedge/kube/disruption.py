@@ -165,7 +165,9 @@ def _condition(
     }
 
 
-def _desired(ctx: Context, pdb: dict[str, Any], pods: list[dict[str, Any]]) -> tuple[int | None, int]:
+def _desired(
+    ctx: Context, pdb: dict[str, Any], pods: list[dict[str, Any]]
+) -> tuple[int | None, int]:
     """``getExpectedPodCount``: (expected pods, desired healthy)."""
     spec = pdb.get("spec") or {}
     if spec.get("maxUnavailable") is not None:

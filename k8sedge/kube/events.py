@@ -44,7 +44,7 @@ def _time(epoch: float) -> str:
 
 def _micro(epoch: float) -> str:
     seconds = int(epoch)
-    micros = int(round((epoch - seconds) * 1_000_000)) % 1_000_000
+    micros = round((epoch - seconds) * 1_000_000) % 1_000_000
     return f"{to_datetime(seconds).strftime('%Y-%m-%dT%H:%M:%S')}.{micros:06d}Z"
 
 

@@ -45,7 +45,9 @@ def _run_seconds(ctx: Context, pod: dict[str, Any]) -> float | None:
     return None
 
 
-def finished_status(status: dict[str, Any], containers: list[dict[str, Any]], now: str) -> dict[str, Any]:
+def finished_status(
+    status: dict[str, Any], containers: list[dict[str, Any]], now: str
+) -> dict[str, Any]:
     """A pod whose containers exited 0 (what a kubelet reports): ``Succeeded``."""
     status = copy_object(status)
     status["phase"] = "Succeeded"
@@ -155,7 +157,9 @@ def sync(ctx: Context, namespace: str | None, name: str) -> None:
             for pod in active:
                 delete_pod(ctx, job, COMPONENT, pod)
             active = []
-            if not any(c.get("type") == "Suspended" and c.get("status") == "True" for c in conditions):
+            if not any(
+                c.get("type") == "Suspended" and c.get("status") == "True" for c in conditions
+            ):
                 conditions = [c for c in conditions if c.get("type") != "Suspended"]
                 conditions.append(_new_condition("Suspended", "JobSuspended", "Job suspended", now))
                 ctx.record(job, NORMAL, "Suspended", "Job suspended", COMPONENT)
@@ -169,7 +173,9 @@ def sync(ctx: Context, namespace: str | None, name: str) -> None:
             status.setdefault("startTime", timestamp(now))
             started = epoch(status["startTime"]) or now
             deadline = spec.get("activeDeadlineSeconds")
-            backoff = int(spec.get("backoffLimit", 6) if spec.get("backoffLimit") is not None else 6)
+            backoff = int(
+                spec.get("backoffLimit", 6) if spec.get("backoffLimit") is not None else 6
+            )
             failure: tuple[str, str] | None = None
             if failed > backoff:
                 failure = ("BackoffLimitExceeded", "Job has reached the specified backoff limit")
@@ -197,7 +203,9 @@ def sync(ctx: Context, namespace: str | None, name: str) -> None:
                         delete_pod(ctx, job, COMPONENT, pod)
                     active = []
                     conditions.append(
-                        _new_condition("SuccessCriteriaMet", "CompletionsReached", _COMPLETE_MESSAGE, now)
+                        _new_condition(
+                            "SuccessCriteriaMet", "CompletionsReached", _COMPLETE_MESSAGE, now
+                        )
                     )
                     conditions.append(
                         _new_condition("Complete", "CompletionsReached", _COMPLETE_MESSAGE, now)
@@ -262,7 +270,9 @@ def _start_pods(
             meta.setdefault("annotations", {})[COMPLETION_INDEX] = str(index)
             meta.setdefault("labels", {})[COMPLETION_INDEX] = str(index)
             pod_template.setdefault("spec", {})["hostname"] = f"{name}-{index}"
-            created = create_pod(ctx, job, COMPONENT, pod_template, generate_name=f"{name}-{index}-")
+            created = create_pod(
+                ctx, job, COMPONENT, pod_template, generate_name=f"{name}-{index}-"
+            )
         else:
             created = create_pod(ctx, job, COMPONENT, template, generate_name=f"{name}-")
         if created is None:

@@ -19,7 +19,11 @@ def _int_or_percent(value: Any, field: str) -> Iterator[tuple[str, str]]:
     elif isinstance(value, int) and value < 0:
         yield field, f"Invalid value: {value}: must be greater than or equal to 0"
     elif isinstance(value, str) and not _PERCENT.match(value):
-        yield field, f"Invalid value: {value!r}: a valid percent string must be a numeric string followed by an ending '%'"
+        yield (
+            field,
+            f"Invalid value: {value!r}: a valid percent string must be a numeric string "
+            "followed by an ending '%'",
+        )
     elif isinstance(value, str) and int(value[:-1]) > 100:
         yield field, f"Invalid value: {value!r}: must be no greater than 100%"
 
@@ -27,8 +31,10 @@ def _int_or_percent(value: Any, field: str) -> Iterator[tuple[str, str]]:
 def _service(spec: dict[str, Any]) -> Iterator[tuple[str, str]]:
     kind = spec.get("type", "ClusterIP")
     if kind not in _SERVICE_TYPES:
-        yield "spec.type", f"Unsupported value: {kind!r}: supported values: " + ", ".join(
-            f'"{t}"' for t in _SERVICE_TYPES
+        yield (
+            "spec.type",
+            f"Unsupported value: {kind!r}: supported values: "
+            + ", ".join(f'"{t}"' for t in _SERVICE_TYPES),
         )
         return
     if kind == "ExternalName" and not spec.get("externalName"):
@@ -44,10 +50,13 @@ def _service(spec: dict[str, Any]) -> Iterator[tuple[str, str]]:
     for i, port in enumerate(ports or ()):
         number = port.get("port")
         if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 65535:
-            yield f"spec.ports[{i}].port", f"Invalid value: {number!r}: must be between 1 and 65535, inclusive"
+            yield (
+                f"spec.ports[{i}].port",
+                f"Invalid value: {number!r}: must be between 1 and 65535, inclusive",
+            )
         if port.get("protocol", "TCP") not in ("TCP", "UDP", "SCTP"):
             yield f"spec.ports[{i}].protocol", f"Unsupported value: {port.get('protocol')!r}"
-        if len(ports) > 1 and not port.get("name"):
+        if len(ports or ()) > 1 and not port.get("name"):
             yield f"spec.ports[{i}].name", "Required value"
     for key in ("clusterIP", "externalName"):
         if spec.get(key) is not None and not isinstance(spec[key], str):
@@ -87,7 +96,9 @@ def _cronjob(spec: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield "spec.jobTemplate", "must be an object"
     for key in ("startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
         value = spec.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
             yield f"spec.{key}", "must be a non-negative integer"
 
 

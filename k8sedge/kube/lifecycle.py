@@ -31,7 +31,9 @@ def _owner_alive(ctx: Context, ref: dict[str, Any], namespace: str | None) -> di
     if plural is None:
         return None
     info = KINDS[plural]
-    owner = ctx.writer.find(plural, str(ref.get("name", "")), namespace if info.namespaced else None)
+    owner = ctx.writer.find(
+        plural, str(ref.get("name", "")), namespace if info.namespaced else None
+    )
     if owner is None or owner["metadata"].get("uid") != ref.get("uid"):
         return None
     return owner
@@ -102,12 +104,12 @@ def sync_finalizers(ctx: Context, namespace: str | None, what: str) -> None:
             meta = child["metadata"]
             if not meta.get("deletionTimestamp"):
                 ctx.writer.delete(child_plural, meta["name"], meta.get("namespace"), "Foreground")
-            if ctx.writer.find(child_plural, meta["name"], meta.get("namespace")) is not None:
-                if any(
-                    r.get("uid") == uid and r.get("blockOwnerDeletion")
-                    for r in meta.get("ownerReferences") or ()
-                ):
-                    blocking += 1
+            still = ctx.writer.find(child_plural, meta["name"], meta.get("namespace"))
+            if still is not None and any(
+                r.get("uid") == uid and r.get("blockOwnerDeletion")
+                for r in meta.get("ownerReferences") or ()
+            ):
+                blocking += 1
         if not blocking:
             _without_finalizer(ctx, plural, obj, FOREGROUND)
 
@@ -159,10 +161,16 @@ def _terminating_conditions(ctx: Context, ns: dict[str, Any], remaining: dict[st
     """What a namespace stuck in ``Terminating`` waits for (objects with finalizers)."""
     from .podutil import timestamp
 
-    listed = ", ".join(f"{plural} has {n} resource instances" for plural, n in sorted(remaining.items()))
+    listed = ", ".join(
+        f"{plural} has {n} resource instances" for plural, n in sorted(remaining.items())
+    )
     now = timestamp(ctx.now)
     wanted = {
-        "NamespaceContentRemaining": ("True", "SomeResourcesRemain", f"Some resources are remaining: {listed}"),
+        "NamespaceContentRemaining": (
+            "True",
+            "SomeResourcesRemain",
+            f"Some resources are remaining: {listed}",
+        ),
         "NamespaceFinalizersRemaining": (
             "True",
             "SomeFinalizersRemain",
@@ -172,7 +180,10 @@ def _terminating_conditions(ctx: Context, ns: dict[str, Any], remaining: dict[st
     status = copy_object(ns.get("status") or {})
     conditions = [c for c in status.get("conditions") or () if c.get("type") not in wanted]
     for kind, (value, reason, message) in wanted.items():
-        old = next((c for c in (ns.get("status") or {}).get("conditions") or () if c.get("type") == kind), None)
+        old = next(
+            (c for c in (ns.get("status") or {}).get("conditions") or () if c.get("type") == kind),
+            None,
+        )
         conditions.append(
             {
                 "type": kind,

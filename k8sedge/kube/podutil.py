@@ -27,8 +27,8 @@ __all__ = [
     "safe_encode",
     "scaled_value",
     "selector_empty",
-    "semantic",
     "selector_matches",
+    "semantic",
     "template_hash",
     "timestamp",
 ]
@@ -116,7 +116,7 @@ def scaled_value(value: Any, total: int, round_up: bool) -> int:
         share = int(value[:-1]) * total / 100
         return math.ceil(share) if round_up else math.floor(share)
     if isinstance(value, str) and value.isdigit():
-        raise ValueError(f"invalid value for IntOrString: invalid type: string is not a percentage")
+        raise ValueError("invalid value for IntOrString: invalid type: string is not a percentage")
     raise ValueError(f"invalid value for IntOrString: {value!r}")
 
 

@@ -45,7 +45,9 @@ def create_pod(
     except K8sEdgeError as exc:
         ctx.record(owner, WARNING, "FailedCreate", f"Error creating: {exc.message}", component)
         return None
-    ctx.record(owner, NORMAL, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}", component)
+    ctx.record(
+        owner, NORMAL, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}", component
+    )
     return created
 
 
@@ -69,7 +71,7 @@ def claim(ctx: Context, plural: str, owner: dict[str, Any]) -> list[dict[str, An
             if ref.get("uid") == meta.get("uid"):
                 claimed.append(obj)
             continue
-        labels = (obj["metadata"].get("labels") or {})
+        labels = obj["metadata"].get("labels") or {}
         if (
             meta.get("deletionTimestamp")
             or obj["metadata"].get("deletionTimestamp")
@@ -163,7 +165,9 @@ def pod_counts(ctx: Context, owner: dict[str, Any], pods: list[dict[str, Any]]) 
         "observedGeneration": owner["metadata"].get("generation", 1),
     }
     failure = [
-        c for c in (owner.get("status") or {}).get("conditions") or () if c.get("type") == "ReplicaFailure"
+        c
+        for c in (owner.get("status") or {}).get("conditions") or ()
+        if c.get("type") == "ReplicaFailure"
     ]
     if failure and len(pods) >= int(spec.get("replicas", 1)):
         failure = []

@@ -33,9 +33,7 @@ def sync_revisions(
     one's number when the template went back to it) and all of its revisions."""
     meta = owner["metadata"]
     namespace = meta["namespace"]
-    revisions = [
-        r for r in claim(ctx, "controllerrevisions", owner) if owned_by(r, owner)
-    ]
+    revisions = [r for r in claim(ctx, "controllerrevisions", owner) if owned_by(r, owner)]
     data = _data(owner)
     digest = template_hash(data, int((owner.get("status") or {}).get("collisionCount") or 0))
     latest = max((revision_number(r) for r in revisions), default=0)
@@ -78,8 +76,8 @@ def trim_history(
 ) -> None:
     """Delete the oldest revisions beyond ``revisionHistoryLimit`` (never one in ``keep``)."""
     limit = int((owner.get("spec") or {}).get("revisionHistoryLimit", 10) or 0)
-    spare = sorted(
-        (r for r in revisions if r["metadata"]["name"] not in keep), key=revision_number
-    )
+    spare = sorted((r for r in revisions if r["metadata"]["name"] not in keep), key=revision_number)
     for revision in spare[: max(0, len(spare) - limit)]:
-        ctx.writer.delete("controllerrevisions", revision["metadata"]["name"], owner["metadata"]["namespace"])
+        ctx.writer.delete(
+            "controllerrevisions", revision["metadata"]["name"], owner["metadata"]["namespace"]
+        )

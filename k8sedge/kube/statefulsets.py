@@ -108,7 +108,11 @@ def _create(
         )
         return None
     ctx.record(
-        sts, NORMAL, "SuccessfulCreate", f"create Pod {pod_name} in StatefulSet {name} successful", COMPONENT
+        sts,
+        NORMAL,
+        "SuccessfulCreate",
+        f"create Pod {pod_name} in StatefulSet {name} successful",
+        COMPONENT,
     )
     return created
 
@@ -239,7 +243,9 @@ def _status(
         "collisionCount": int((sts.get("status") or {}).get("collisionCount") or 0),
     }
     if min_ready and status["availableReplicas"] < ready:
-        ctx.at(now + min_ready, ("statefulsets", sts["metadata"]["namespace"], sts["metadata"]["name"]))
+        ctx.at(
+            now + min_ready, ("statefulsets", sts["metadata"]["namespace"], sts["metadata"]["name"])
+        )
     for key in ("readyReplicas", "currentReplicas", "updatedReplicas", "availableReplicas"):
         if not status[key] and key != "availableReplicas":
             del status[key]

@@ -29,8 +29,8 @@ from ..limits import DEFAULT_MAX_KUBE_BODY
 from ..memory import Cluster
 from ..server.auth import bearer_token
 from ..server.limits import BodyLimit
-from .eviction import evict
 from .discovery import GROUPS, api_group, api_group_list, api_versions, resource_list, version
+from .eviction import evict
 from .objects import Objects, dry_run
 from .paths import Target, parse_target
 from .status import error_response, json_response, not_allowed, status_body
@@ -141,9 +141,7 @@ class KubeAPI:
             )
         if method == "DELETE" and target.subresource is None:
             body = await request.body()
-            return json_response(
-                await run_in_threadpool(objects.delete, target, body, dry, params)
-            )
+            return json_response(await run_in_threadpool(objects.delete, target, body, dry, params))
         if method in ("PUT", "PATCH"):
             body = await request.body()
             content_type = request.headers.get("content-type", "")

@@ -61,5 +61,11 @@ async def evict(cluster: Cluster, target: Target, raw: bytes, dry: bool) -> Resp
         if retry:
             response.headers["Retry-After"] = str(retry)
         return response
-    answer = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+    answer = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "code": 201,
+    }
     return json_response(answer, 201)

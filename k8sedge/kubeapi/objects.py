@@ -144,7 +144,9 @@ def propagation_policy(options: dict[str, Any], params: Any) -> str | None:
     if orphan is not None:
         return "Orphan" if orphan else "Background"
     if policy is not None and not isinstance(policy, str):
-        raise BadRequestError("propagationPolicy must be a string", {"propagationPolicy": "invalid"})
+        raise BadRequestError(
+            "propagationPolicy must be a string", {"propagationPolicy": "invalid"}
+        )
     return policy or None
 
 

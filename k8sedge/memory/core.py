@@ -431,8 +431,7 @@ class Cluster:
         plural = kind_info(kind).plural
         if propagation is not None and propagation not in _PROPAGATION:
             raise BadRequestError(
-                f"invalid propagationPolicy {propagation!r}: one of Orphan, Background, "
-                "Foreground",
+                f"invalid propagationPolicy {propagation!r}: one of Orphan, Background, Foreground",
                 {"propagationPolicy": "invalid"},
             )
         with self.writing():

@@ -38,7 +38,9 @@ class Kube:
         self.tmp = tmp
         self.clock = cluster.clock
 
-    def run(self, *args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, check: bool = True, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
         assert KUBECTL is not None
         out = subprocess.run(
             [KUBECTL, "--kubeconfig", str(self.kubeconfig), *args],
@@ -132,9 +134,7 @@ def test_deployment_revisions_undo_pause_and_conditions(kube: Kube) -> None:
         for rs in kube.json("get", "replicasets")["items"]
     }
     assert "rolled back" in kube("rollout", "undo", "deployment/web")
-    after = {
-        rs["metadata"]["name"]: rs for rs in kube.json("get", "replicasets")["items"]
-    }
+    after = {rs["metadata"]["name"]: rs for rs in kube.json("get", "replicasets")["items"]}
     assert set(after) == set(first.values())  # the old ReplicaSet is reused, not a new one
     reused = after[first["1"]]
     assert reused["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "3"
@@ -145,15 +145,20 @@ def test_deployment_revisions_undo_pause_and_conditions(kube: Kube) -> None:
     conditions = {c["type"]: c for c in d["status"]["conditions"]}
     assert conditions["Available"]["reason"] == "MinimumReplicasAvailable"
     assert conditions["Progressing"]["reason"] == "NewReplicaSetAvailable"
-    assert conditions["Progressing"]["message"] == f'ReplicaSet "{first["1"]}" has successfully progressed.'
+    assert (
+        conditions["Progressing"]["message"]
+        == f'ReplicaSet "{first["1"]}" has successfully progressed.'
+    )
 
     kube("rollout", "pause", "deployment/web")
     kube("set", "image", "deployment/web", "c=nginx:1.27")
     paused = kube.run("rollout", "status", "deployment/web", "--timeout=2s", check=False)
     assert paused.returncode != 0 and "0 out of 3 new replicas have been updated" in paused.stdout
-    progressing = [
-        c for c in kube.json("get", "deployment", "web")["status"]["conditions"] if c["type"] == "Progressing"
-    ][0]
+    progressing = next(
+        c
+        for c in kube.json("get", "deployment", "web")["status"]["conditions"]
+        if c["type"] == "Progressing"
+    )
     assert (progressing["status"], progressing["reason"]) == ("Unknown", "DeploymentPaused")
     kube("rollout", "resume", "deployment/web")
     assert "successfully rolled out" in kube("rollout", "status", "deployment/web")
@@ -194,9 +199,11 @@ def test_rollout_paced_by_min_ready_seconds_and_progress_deadline(kube: Kube) ->
     kube.advance(61)
     failed = kube.run("rollout", "status", "deployment/web", "--timeout=5s", check=False)
     assert failed.returncode != 0 and "exceeded its progress deadline" in failed.stderr
-    progressing = [
-        c for c in kube.json("get", "deployment", "web")["status"]["conditions"] if c["type"] == "Progressing"
-    ][0]
+    progressing = next(
+        c
+        for c in kube.json("get", "deployment", "web")["status"]["conditions"]
+        if c["type"] == "Progressing"
+    )
     assert (progressing["status"], progressing["reason"]) == ("False", "ProgressDeadlineExceeded")
 
 
@@ -243,9 +250,15 @@ spec:
     terms = agents[0]["spec"]["affinity"]["nodeAffinity"][
         "requiredDuringSchedulingIgnoredDuringExecution"
     ]["nodeSelectorTerms"]
-    assert terms == [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["node-a"]}]}]
+    assert terms == [
+        {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["node-a"]}]}
+    ]
     ds = kube.json("get", "daemonset", "agent")["status"]
-    assert (ds["desiredNumberScheduled"], ds["numberReady"], ds["updatedNumberScheduled"]) == (1, 1, 1)
+    assert (ds["desiredNumberScheduled"], ds["numberReady"], ds["updatedNumberScheduled"]) == (
+        1,
+        1,
+        1,
+    )
 
     kube.apply(nodes("node-c"))
     placed = sorted(
@@ -307,7 +320,10 @@ spec:
     reasons = {c["type"]: c["reason"] for c in job["status"]["conditions"]}
     assert reasons == {"SuccessCriteriaMet": "CompletionsReached", "Complete": "CompletionsReached"}
     assert job["status"]["succeeded"] == 2 and job["status"]["completionTime"]
-    assert job["spec"]["selector"]["matchLabels"]["batch.kubernetes.io/controller-uid"] == job["metadata"]["uid"]
+    assert (
+        job["spec"]["selector"]["matchLabels"]["batch.kubernetes.io/controller-uid"]
+        == job["metadata"]["uid"]
+    )
     pods = live.json("get", "pods", "-l", "job-name=pi")["items"]
     assert [p["status"]["phase"] for p in pods] == ["Succeeded", "Succeeded"]
     terminated = pods[0]["status"]["containerStatuses"][0]["state"]["terminated"]
@@ -350,37 +366,55 @@ spec:
     assert len(finished) == 2
     minutes = int(names[-1].split("-")[1])
     assert minutes * 60 <= kube.clock.now() < (minutes + 1) * 60
-    scheduled = jobs[-1]["metadata"]["annotations"]["batch.kubernetes.io/cronjob-scheduled-timestamp"]
+    scheduled = jobs[-1]["metadata"]["annotations"][
+        "batch.kubernetes.io/cronjob-scheduled-timestamp"
+    ]
     assert scheduled.endswith("Z")
     status = kube.json("get", "cronjob", "tick")["status"]
     assert status["lastScheduleTime"] and status["lastSuccessfulTime"]
     events = kube("describe", "cronjob", "tick")
-    assert "SuccessfulCreate" in events and "Saw completed job" in events and "SuccessfulDelete" in events
+    assert (
+        "SuccessfulCreate" in events
+        and "Saw completed job" in events
+        and "SuccessfulDelete" in events
+    )
 
-    kube("patch", "cronjob", "tick", "--type=merge", "-p",
-         '{"spec":{"concurrencyPolicy":"Forbid","jobTemplate":{"spec":{"template":{"metadata":'
-         '{"annotations":{"k8sedge.io/run-seconds":"500"}}}}}}}')
+    kube(
+        "patch",
+        "cronjob",
+        "tick",
+        "--type=merge",
+        "-p",
+        '{"spec":{"concurrencyPolicy":"Forbid","jobTemplate":{"spec":{"template":{"metadata":'
+        '{"annotations":{"k8sedge.io/run-seconds":"500"}}}}}}}',
+    )
     kube.advance(60)  # starts a job that runs 500 s
     running = kube.json("get", "cronjob", "tick")["status"]["active"]
     before = sorted(j["metadata"]["name"] for j in kube.json("get", "jobs")["items"])
     kube.advance(60)  # Forbid: no second one while it runs
     assert kube.json("get", "cronjob", "tick")["status"]["active"] == running
     assert sorted(j["metadata"]["name"] for j in kube.json("get", "jobs")["items"]) == before
-    assert "Not starting job because prior execution is running" in kube("describe", "cronjob", "tick")
+    assert "Not starting job because prior execution is running" in kube(
+        "describe", "cronjob", "tick"
+    )
 
 
 def test_drain_respects_pod_disruption_budget(kube: Kube) -> None:
     """``kubectl drain`` evicts through ``pods/eviction``: 429 with upstream's message while
     the PodDisruptionBudget allows no disruption, evictions once it does."""
     kube.apply(nodes("node-a", "node-b"))
-    kube.apply(deployment(replicas=2) + "\n---\n" + """
+    kube.apply(
+        deployment(replicas=2)
+        + "\n---\n"
+        + """
 apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata: {name: web}
 spec:
   minAvailable: 2
   selector: {matchLabels: {app: web}}
-""")
+"""
+    )
     pdb = kube.json("get", "poddisruptionbudget", "web")["status"]
     assert (pdb["currentHealthy"], pdb["desiredHealthy"], pdb["disruptionsAllowed"]) == (2, 2, 0)
     assert pdb["conditions"][0]["reason"] == "InsufficientPods"
@@ -413,7 +447,9 @@ def test_cascading_and_namespace_deletion(kube: Kube) -> None:
     assert adopted["metadata"]["ownerReferences"][0]["name"] == "web"
     assert len(kube.json("get", "replicasets")["items"]) == 1
     kube("delete", "deployment", "web", "--cascade=foreground", "--timeout=20s")
-    assert kube.json("get", "replicasets")["items"] == [] and kube.json("get", "pods")["items"] == []
+    assert (
+        kube.json("get", "replicasets")["items"] == [] and kube.json("get", "pods")["items"] == []
+    )
 
     kube.apply(
         """
@@ -428,7 +464,9 @@ data: {a: "1"}
 """
     )
     kube.apply(deployment(replicas=1).replace("name: web}", "name: web, namespace: team}"))
-    assert kube.json("get", "serviceaccount", "default", "-n", "team")["metadata"]["name"] == "default"
+    assert (
+        kube.json("get", "serviceaccount", "default", "-n", "team")["metadata"]["name"] == "default"
+    )
     kube("delete", "namespace", "team", "--wait=false")
     ns = kube.json("get", "namespace", "team")
     assert ns["status"]["phase"] == "Terminating"
@@ -440,7 +478,16 @@ data: {a: "1"}
     )
     refused = kube.run("create", "--validate=false", "-f", str(kube.tmp / "late.yaml"), check=False)
     assert "because it is being terminated" in refused.stderr
-    kube("patch", "configmap", "held", "-n", "team", "--type=merge", "-p", '{"metadata":{"finalizers":null}}')
+    kube(
+        "patch",
+        "configmap",
+        "held",
+        "-n",
+        "team",
+        "--type=merge",
+        "-p",
+        '{"metadata":{"finalizers":null}}',
+    )
     gone = kube.run("get", "namespace", "team", check=False)
     assert 'namespaces "team" not found' in gone.stderr
     kept = kube.run("delete", "namespace", "default", check=False)
@@ -471,7 +518,10 @@ spec: {type: NodePort, selector: {app: web}, ports: [{port: 80}]}
     )
     services = {s["metadata"]["name"]: s["spec"] for s in kube.json("get", "services")["items"]}
     assert services["kubernetes"]["clusterIP"] == "10.96.0.1"
-    assert services["web"]["clusterIP"].startswith("10.96.") and services["web"]["clusterIP"] != "10.96.0.1"
+    assert (
+        services["web"]["clusterIP"].startswith("10.96.")
+        and services["web"]["clusterIP"] != "10.96.0.1"
+    )
     assert services["web"]["ports"][0] == {"port": 80, "targetPort": 8080, "protocol": "TCP"}
     assert services["db"]["clusterIP"] == "None"
     assert 30000 <= services["edge"]["ports"][0]["nodePort"] <= 32767
@@ -480,7 +530,9 @@ spec: {type: NodePort, selector: {app: web}, ports: [{port: 80}]}
         f"apiVersion: v1\nkind: Service\nmetadata: {{name: clash}}\n"
         f"spec: {{clusterIP: {taken}, ports: [{{port: 80}}]}}\n"
     )
-    refused = kube.run("create", "--validate=false", "-f", str(kube.tmp / "clash.yaml"), check=False)
+    refused = kube.run(
+        "create", "--validate=false", "-f", str(kube.tmp / "clash.yaml"), check=False
+    )
     assert "provided IP is already allocated" in refused.stderr
     kube("label", "service", "web", "tier=front")
     assert kube.json("get", "service", "web")["spec"]["clusterIP"] == taken
@@ -558,8 +610,6 @@ spec:
 """
     )
     assert "replicaset.apps/broken created" in out
-    warnings = [
-        e for e in kube.json("get", "events")["items"] if e["reason"] == "FailedCreate"
-    ]
+    warnings = [e for e in kube.json("get", "events")["items"] if e["reason"] == "FailedCreate"]
     assert warnings and warnings[0]["type"] == "Warning"
     assert "no PriorityClass with name missing was found" in warnings[0]["message"]
