@@ -19,7 +19,16 @@ from .podutil import epoch, scaled_value, semantic, template_hash, timestamp
 from .replicasets import claim, update_status
 from .store import copy_object
 
-__all__ = ["max_surge", "max_unavailable", "sync"]
+__all__ = [
+    "deployment_complete",
+    "deployment_progressing",
+    "deployment_timed_out",
+    "max_surge",
+    "max_unavailable",
+    "new_rs_replicas",
+    "resolve_fenceposts",
+    "sync",
+]
 
 COMPONENT = "deployment-controller"
 HASH_LABEL = "pod-template-hash"
@@ -50,15 +59,19 @@ def _rolling(d: dict[str, Any]) -> bool:
     return ((_spec(d).get("strategy") or {}).get("type") or "RollingUpdate") == "RollingUpdate"
 
 
+def resolve_fenceposts(surge: Any, unavailable: Any, desired: int) -> tuple[int, int]:
+    """``ResolveFenceposts``: (surge, unavailable) for ``desired`` replicas (a missing value
+    is 0; both zero means one unavailable); an invalid value is ``ValueError``."""
+    up = scaled_value(surge, desired, True) if surge is not None else 0
+    down = scaled_value(unavailable, desired, False) if unavailable is not None else 0
+    if up == 0 and down == 0:
+        down = 1
+    return up, down
+
+
 def _fenceposts(d: dict[str, Any]) -> tuple[int, int]:
-    """``ResolveFenceposts``: (surge, unavailable); both zero means one unavailable."""
     rolling = (_spec(d).get("strategy") or {}).get("rollingUpdate") or {}
-    desired = _replicas(d)
-    surge = scaled_value(rolling.get("maxSurge", "25%"), desired, True)
-    unavailable = scaled_value(rolling.get("maxUnavailable", "25%"), desired, False)
-    if surge == 0 and unavailable == 0:
-        unavailable = 1
-    return surge, unavailable
+    return resolve_fenceposts(rolling.get("maxSurge"), rolling.get("maxUnavailable"), _replicas(d))
 
 
 def max_surge(d: dict[str, Any]) -> int:
@@ -131,6 +144,64 @@ def _remove_condition(status: dict[str, Any], kind: str) -> None:
         status["conditions"] = conditions
     else:
         status.pop("conditions", None)
+
+
+def new_rs_replicas(
+    d: dict[str, Any], everything: list[dict[str, Any]], new: dict[str, Any]
+) -> int:
+    """``NewRSNewReplicas``: the new ReplicaSet's size this step (all of ``replicas`` at once
+    for ``Recreate``; up to ``maxSurge`` above ``replicas`` in total for a rolling update)."""
+    if not _rolling(d):
+        return _replicas(d)
+    current = _spec_replicas(everything)
+    most = _replicas(d) + max_surge(d)
+    if current >= most:
+        return _replicas(new)
+    return _replicas(new) + min(most - current, _replicas(d) - _replicas(new))
+
+
+def deployment_complete(d: dict[str, Any], status: dict[str, Any]) -> bool:
+    """``DeploymentComplete``: every replica updated and available, no old one left."""
+    desired = _replicas(d)
+    return bool(
+        status.get("updatedReplicas", 0) == desired
+        and status.get("replicas", 0) == desired
+        and status.get("availableReplicas", 0) == desired
+        and status.get("observedGeneration", 0) >= d["metadata"].get("generation", 1)
+    )
+
+
+def deployment_progressing(d: dict[str, Any], status: dict[str, Any]) -> bool:
+    """``DeploymentProgressing``: more updated, ready or available pods, or fewer old ones,
+    than the Deployment's last status."""
+    before = d.get("status") or {}
+
+    def old_count(s: dict[str, Any]) -> int:
+        return int(s.get("replicas", 0)) - int(s.get("updatedReplicas", 0))
+
+    return bool(
+        status.get("updatedReplicas", 0) > before.get("updatedReplicas", 0)
+        or old_count(status) < old_count(before)
+        or status.get("readyReplicas", 0) > before.get("readyReplicas", 0)
+        or status.get("availableReplicas", 0) > before.get("availableReplicas", 0)
+    )
+
+
+def deployment_timed_out(d: dict[str, Any], status: dict[str, Any], now: float) -> bool:
+    """``DeploymentTimedOut``: the Progressing condition was last updated longer ago than
+    ``progressDeadlineSeconds``."""
+    deadline = _progress_deadline(d)
+    if deadline is None:
+        return False
+    current = _condition(status, "Progressing")
+    if current is None:
+        return False
+    if current.get("reason") == "ProgressDeadlineExceeded":
+        return True
+    if current.get("reason") == "NewReplicaSetAvailable":
+        return False
+    since = epoch(current.get("lastUpdateTime"))
+    return since is not None and since + deadline < now
 
 
 def _progress_deadline(d: dict[str, Any]) -> int | None:
@@ -283,14 +354,7 @@ class _Rollout:
         self.d = update_status(self.ctx, "deployments", self.d, status)
 
     def _new_replicas(self, old: list[dict[str, Any]], new: dict[str, Any]) -> int:
-        """``NewRSNewReplicas``."""
-        if not _rolling(self.d):
-            return _replicas(self.d)
-        current = _spec_replicas([*old, new])
-        most = _replicas(self.d) + max_surge(self.d)
-        if current >= most:
-            return _replicas(new)
-        return _replicas(new) + min(most - current, _replicas(self.d) - _replicas(new))
+        return new_rs_replicas(self.d, [*old, new], new)
 
     def scale(self, rs: dict[str, Any], size: int, operation: str | None = None) -> bool:
         """``scaleReplicaSetAndRecordEvent``: True if the ReplicaSet's size changed."""
@@ -499,14 +563,7 @@ class _Rollout:
         return status
 
     def _complete(self, status: dict[str, Any]) -> bool:
-        """``DeploymentComplete``."""
-        desired = _replicas(self.d)
-        return bool(
-            status.get("updatedReplicas", 0) == desired
-            and status.get("replicas", 0) == desired
-            and status.get("availableReplicas", 0) == desired
-            and status.get("observedGeneration", 0) >= self.d["metadata"].get("generation", 1)
-        )
+        return deployment_complete(self.d, status)
 
     def rollout_status(self) -> None:
         """``syncRolloutStatus``: the Progressing condition, then the status if it changed."""
@@ -553,7 +610,7 @@ class _Rollout:
                         "message": message,
                     }
                 )
-            elif self._timed_out(current, deadline, now):
+            elif deployment_timed_out(self.d, self.d.get("status") or {}, now):
                 message = (
                     f'ReplicaSet "{name}" has timed out progressing.'
                     if name
@@ -596,30 +653,7 @@ class _Rollout:
             self.ctx.at(since + deadline + 1, ("deployments", self.namespace, self.name))
 
     def _progressing(self, status: dict[str, Any]) -> bool:
-        """``DeploymentProgressing``."""
-        before = self.d.get("status") or {}
-
-        def old_count(s: dict[str, Any]) -> int:
-            return int(s.get("replicas", 0)) - int(s.get("updatedReplicas", 0))
-
-        return (
-            status.get("updatedReplicas", 0) > before.get("updatedReplicas", 0)
-            or old_count(status) < old_count(before)
-            or status.get("readyReplicas", 0) > before.get("readyReplicas", 0)
-            or status.get("availableReplicas", 0) > before.get("availableReplicas", 0)
-        )
-
-    @staticmethod
-    def _timed_out(current: dict[str, Any] | None, deadline: int, now: float) -> bool:
-        """``DeploymentTimedOut``."""
-        if current is None:
-            return False
-        if current.get("reason") == "ProgressDeadlineExceeded":
-            return True
-        if current.get("reason") == "NewReplicaSetAvailable":
-            return False
-        since = epoch(current.get("lastUpdateTime"))
-        return since is not None and since + deadline < now
+        return deployment_progressing(self.d, status)
 
     def paused_condition(self) -> None:
         """``checkPausedConditions``."""
