@@ -20,7 +20,9 @@ class MemoryBackend:
 
     Every surface is a view of one ``Cluster`` (``self.cluster``): one clock, one store, one
     scheduler. With ``data_dir`` its state is kept in SQLite there and survives a restart
-    (``connect("memory:///path/to/dir")``).
+    (``connect("memory:///path/to/dir")``). ``job_run_time``: seconds a Job's pod runs
+    before it succeeds (``k8sedge.io/run-seconds`` overrides it per pod); ``max_events``:
+    the events kept (the oldest go first).
     """
 
     blocking = False
@@ -37,6 +39,8 @@ class MemoryBackend:
         metrics_retention: float = 7 * 86400,
         data_dir: str | os.PathLike[str] | None = None,
         limits: Limits | None = None,
+        job_run_time: float = 1.0,
+        max_events: int = 2000,
     ) -> None:
         self.cluster = Cluster(
             clock=clock,
@@ -48,6 +52,8 @@ class MemoryBackend:
             metrics_retention=metrics_retention,
             data_dir=data_dir,
             limits=limits,
+            job_run_time=job_run_time,
+            max_events=max_events,
         )
         self._services: dict[str, Any] = {}
 

@@ -19,9 +19,9 @@ from typing import Any
 
 from .pods import PodIndex
 from .table import NodeTable
-from .types import PodRequest
+from .types import Budget, PodRequest
 
-__all__ = ["NOT_ELIGIBLE", "NOT_HELPFUL", "NO_VICTIMS", "Preemption", "preempt"]
+__all__ = ["NOT_ELIGIBLE", "NOT_HELPFUL", "NO_VICTIMS", "Preemption", "preempt", "split_by_budget"]
 
 NOT_HELPFUL = "Preemption is not helpful for scheduling"
 NO_VICTIMS = "No preemption victims found for incoming pod"
@@ -75,40 +75,88 @@ def _resume(table: NodeTable, pods: PodIndex, slot: int, nonzero: Any) -> None:
     pods.resume(slot)
 
 
+def split_by_budget(
+    slots: list[int], pods: PodIndex, budgets: Sequence[Budget]
+) -> tuple[list[int], list[int]]:
+    """``filterPodsWithPDBViolation``: (violating, non-violating), each in the given order.
+    A pod violates a budget when removing it (after the pods before it) leaves the budget
+    below zero; pods its budget already counts as disrupted do not charge it."""
+    allowed = [b.disruptions_allowed for b in budgets]
+    violating: list[int] = []
+    fine: list[int] = []
+    for slot in slots:
+        pod = pods.pods[slot]
+        violated = False
+        if pod is not None and pod.labels:
+            for i, budget in enumerate(budgets):
+                if budget.namespace != pod.namespace or pod.name in budget.disrupted:
+                    continue
+                selector = budget.selector
+                if selector is None or not (selector.match_labels or selector.match_expressions):
+                    continue  # a nil or empty selector matches nothing
+                if not selector.matches(pod.labels):
+                    continue
+                allowed[i] -= 1
+                if allowed[i] < 0:
+                    violated = True
+        (violating if violated else fine).append(slot)
+    return violating, fine
+
+
 def select_victims(
-    pod: PodRequest, row: int, table: NodeTable, pods: PodIndex, run: FilterRun, nonzero: Any
-) -> tuple[list[int] | None, list[str]]:
-    """``SelectVictimsOnNode``: the victims' slots, or None and the failure's reasons."""
+    pod: PodRequest,
+    row: int,
+    table: NodeTable,
+    pods: PodIndex,
+    run: FilterRun,
+    nonzero: Any,
+    budgets: Sequence[Budget] = (),
+) -> tuple[list[int] | None, int, list[str]]:
+    """``SelectVictimsOnNode``: the victims' slots (most important first) and how many of
+    them violate a disruption budget, or None and the failure's reasons. Victims that
+    would violate a budget are reprieved first."""
     lower = sorted(
         (s for s in pods.by_row.get(row, ()) if pods.priority[s] < pod.priority),
         key=lambda s: _importance(pods, s),
     )
     if not lower:
-        return None, [NO_VICTIMS]
+        return None, 0, [NO_VICTIMS]
     removed = list(lower)
     for slot in removed:
         _suspend(table, pods, slot, nonzero)
     try:
         fits, reasons = run(row)
         if not fits:
-            return None, reasons
+            return None, 0, reasons
+        violating, fine = split_by_budget(lower, pods, budgets)
         victims: list[int] = []
-        for slot in lower:
-            _resume(table, pods, slot, nonzero)
-            removed.remove(slot)
-            fits, _ = run(row)
-            if not fits:
-                _suspend(table, pods, slot, nonzero)
-                removed.append(slot)
-                victims.append(slot)
-        return victims, []
+        violations = 0
+        for group in (violating, fine):
+            for slot in group:
+                _resume(table, pods, slot, nonzero)
+                removed.remove(slot)
+                fits, _ = run(row)
+                if not fits:
+                    _suspend(table, pods, slot, nonzero)
+                    removed.append(slot)
+                    victims.append(slot)
+                    violations += group is violating
+        if violating and fine:
+            victims.sort(key=lambda s: _importance(pods, s))
+        return victims, violations, []
     finally:
         for slot in removed:
             _resume(table, pods, slot, nonzero)
 
 
-def _pick(candidates: list[tuple[str, list[int]]], pods: PodIndex) -> tuple[str, list[int]]:
-    """``pickOneNodeForPreemption`` (no PDBs: every candidate is non-violating)."""
+Candidate = tuple[str, list[int], int]  # node, victims, disruption budget violations
+
+
+def _pick(candidates: list[Candidate], pods: PodIndex) -> Candidate:
+    """``pickOneNodeForPreemption``: fewest budget violations, then lowest highest victim
+    priority, lowest sum of priorities, fewest victims, latest start."""
+    violations = min(c[2] for c in candidates)
+    candidates = [c for c in candidates if c[2] == violations]
 
     def highest(victims: list[int]) -> int:
         return -int(pods.priority[victims[0]])
@@ -125,7 +173,7 @@ def _pick(candidates: list[tuple[str, list[int]]], pods: PodIndex) -> tuple[str,
 
     remaining = candidates
     for score in (highest, total, count, earliest):
-        scores = [score(victims) for _, victims in remaining]
+        scores = [score(victims) for _, victims, _ in remaining]
         best = max(scores)
         remaining = [c for c, s in zip(remaining, scores, strict=True) if s == best]
         if len(remaining) == 1:
@@ -143,23 +191,30 @@ def preempt(
     args: dict[str, Any],
     offset: int,
     nonzero: Any,
+    budgets: Sequence[Budget] = (),
 ) -> Preemption:
-    """``Evaluator.Preempt`` over the ``potential`` rows (in node order)."""
+    """``Evaluator.Preempt`` over the ``potential`` rows (in node order). ``DryRunPreemption``
+    goes on past ``numCandidates`` until a candidate violates no disruption budget."""
     if pod.preemption_policy == "Never":
         return Preemption(None, [], f"preemption: {NOT_ELIGIBLE}")
     statuses: dict[int, list[str]] = {}
-    candidates: list[tuple[str, list[int]]] = []
+    clean: list[Candidate] = []
+    violating: list[Candidate] = []
     if potential:
         wanted = num_candidates(args, len(potential))
         for i in range(len(potential)):
             row = potential[(offset + i) % len(potential)]
-            victims, reasons = select_victims(pod, row, table, pods, run, nonzero)
+            victims, violations, reasons = select_victims(
+                pod, row, table, pods, run, nonzero, budgets
+            )
             if victims:
-                candidates.append((str(table.names[row]), victims))
-                if len(candidates) >= wanted:
+                found = (str(table.names[row]), victims, violations)
+                (violating if violations else clean).append(found)
+                if clean and len(clean) + len(violating) >= wanted:
                     break
             else:
                 statuses[row] = reasons or [f'expected at least one victim pod on node "{row}"']
+    candidates = clean + violating
     if not candidates:
         histogram: Counter[str] = Counter()
         for reasons in statuses.values():
@@ -168,5 +223,5 @@ def preempt(
             histogram[NOT_HELPFUL] += total - len(statuses)
         parts = ", ".join(sorted(f"{n} {reason}" for reason, n in histogram.items()))
         return Preemption(None, [], f"preemption: 0/{total} nodes are available: {parts}.")
-    node, victims = candidates[0] if len(candidates) == 1 else _pick(candidates, pods)
+    node, victims, _ = candidates[0] if len(candidates) == 1 else _pick(candidates, pods)
     return Preemption(node, [str(pods.keys[s]) for s in victims], "")

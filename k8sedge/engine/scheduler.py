@@ -437,6 +437,7 @@ class Scheduler:
             profile.args.get("DefaultPreemption") or {},
             offset,
             nonzero_requests,
+            self.state.budgets(),
         )
         if outcome.message:
             result.message = f"{result.message} {outcome.message}"

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from .pods import PodIndex
 from .table import NodeTable
+from .types import Budget
 
 __all__ = ["ClusterState", "VolumeSource"]
 
@@ -33,9 +34,11 @@ class ClusterState:
         volumes: VolumeSource | None = None,
         namespace_labels: Callable[[str], dict[str, str]] | None = None,
         node_object: Callable[[str], dict[str, Any]] | None = None,
+        budgets: Callable[[], list[Budget]] | None = None,
     ) -> None:
         self.table = table
         self.pods = pods or PodIndex()
         self.volumes = volumes
         self.namespace_labels = namespace_labels or (lambda name: {})
         self.node_object = node_object or (lambda name: {"metadata": {"name": name}})
+        self.budgets = budgets or (list)  # disruption budgets, for preemption

@@ -10,6 +10,7 @@ from attrs import field, frozen
 __all__ = [
     "DEFAULT_MEMORY_REQUEST",
     "DEFAULT_MILLI_CPU_REQUEST",
+    "Budget",
     "LabelSelector",
     "NodeSelectorRequirement",
     "NodeSelectorTerm",
@@ -168,3 +169,14 @@ class PodRequest:
     # (cpu, memory) with kube-scheduler's per-container non-zero defaults; computed from
     # ``source`` on first use when not given (see ``engine.requests.nonzero_requests``)
     nonzero: tuple[int, int] | None = field(default=None, eq=False, repr=False)
+
+
+@frozen(kw_only=True)
+class Budget:
+    """A PodDisruptionBudget as preemption reads it: its namespace, selector, how many
+    disruptions its status allows, and the pods it already counts as disrupted."""
+
+    namespace: str
+    selector: LabelSelector | None
+    disruptions_allowed: int
+    disrupted: frozenset[str] = frozenset()

@@ -1,27 +1,60 @@
-"""Workload controllers of the memory cluster: Deployments own ReplicaSets, ReplicaSets,
-StatefulSets and Jobs own pods, as kube-controller-manager's controllers do.
+"""The memory cluster's kube-controller-manager: a work queue of keys and one sync function
+per controller, level-triggered as upstream's controllers are.
 
-Pods in the simulated cluster are ready as soon as they are bound, so a Deployment's rolling
-update completes in one pass: a ReplicaSet per pod-template hash, the current one scaled to
-``spec.replicas`` and the old ones to zero. A pod deleted from a ReplicaSet (or preempted) is
-replaced, which is what users of the scheduler simulator ask for.
+A change to an object enqueues the controllers that care (its own, its owner's, the
+disruption budgets of its namespace, the garbage collector when something goes); the queue
+is drained at once, inside the change, so a write returns with the cluster settled. What is
+due later on the cluster's clock (a Job's pods finishing, ``minReadySeconds``, a progress
+deadline, a CronJob's schedule) is kept in a timer heap and enqueued by ``tick``. A sync that
+fails is logged and recorded as a Warning event on its object: it never becomes the error of
+the request whose write triggered it.
+
+The controllers themselves: ``replicasets.py``, ``deployments.py``, ``statefulsets.py``,
+``daemonsets.py``, ``jobs.py`` (and the simulated kubelet that finishes run-to-completion
+pods), ``cronjobs.py``, ``disruption.py`` (PodDisruptionBudgets), ``lifecycle.py``
+(garbage collection, namespaces, service accounts).
 """
 
 from __future__ import annotations
 
-import hashlib
-import uuid
+import collections
+import heapq
+import itertools
+import logging
+from collections.abc import Callable
 from typing import Any, Protocol
 
-import orjson
+from ..errors import K8sEdgeError
+from .events import WARNING, EventRecorder
+from .kinds import KINDS
+from .podutil import controller_ref
+from .store import DELETED
 
-from .store import ADDED, DELETED, MODIFIED, copy_object
+__all__ = ["Context", "Controllers", "Writer"]
 
-__all__ = ["Controllers"]
+log = logging.getLogger("k8sedge.controllers")
+Key = tuple[str, str | None, str]  # (controller, namespace, name)
+_MAX_SYNCS = 200_000  # per drain: a controller that never settles is stopped, not spun
+
+# kind -> plural, for owner references
+PLURAL_OF_KIND = {info.kind: plural for plural, info in KINDS.items()}
+# controllers whose objects are synced when they change (their own key)
+_OWN = frozenset(
+    {
+        "deployments",
+        "replicasets",
+        "statefulsets",
+        "daemonsets",
+        "jobs",
+        "cronjobs",
+        "poddisruptionbudgets",
+        "namespaces",
+    }
+)
 
 
 class Writer(Protocol):
-    """What the controllers need from the service that owns the store."""
+    """What the controllers need from the cluster that owns the store."""
 
     def find(self, plural: str, name: str, namespace: str | None) -> dict[str, Any] | None: ...
 
@@ -31,215 +64,242 @@ class Writer(Protocol):
 
     def update(self, plural: str, obj: dict[str, Any]) -> dict[str, Any]: ...
 
-    def delete(self, plural: str, name: str, namespace: str | None) -> None: ...
+    def delete(
+        self, plural: str, name: str, namespace: str | None, propagation: str | None = None
+    ) -> None: ...
+
+    def now(self) -> float: ...
 
 
-def _hash(template: dict[str, Any]) -> str:
-    return hashlib.sha256(orjson.dumps(template, option=orjson.OPT_SORT_KEYS)).hexdigest()[:10]
+class Context:
+    """What a sync function gets: the cluster, the recorder, the time, and a timer."""
+
+    def __init__(self, controllers: Controllers) -> None:
+        self.controllers = controllers
+        self.writer: Writer = controllers.writer
+        self.events: EventRecorder = controllers.events
+        self.job_run_time = controllers.job_run_time
+
+    @property
+    def now(self) -> float:
+        return self.writer.now()
+
+    def at(self, when: float, key: Key) -> None:
+        """Sync ``key`` again when the clock reaches ``when``."""
+        self.controllers.at(when, key)
+
+    def enqueue(self, key: Key) -> None:
+        self.controllers.enqueue(key)
+
+    def record(
+        self, obj: dict[str, Any], kind: str, reason: str, message: str, component: str
+    ) -> None:
+        self.events.record(obj, kind, reason, message, component=component)
 
 
-def _owner(obj: dict[str, Any]) -> dict[str, Any]:
+Sync = Callable[[Context, str | None, str], None]
+
+
+def _syncs() -> dict[str, Sync]:
+    from . import (
+        cronjobs,
+        daemonsets,
+        deployments,
+        disruption,
+        jobs,
+        lifecycle,
+        replicasets,
+        statefulsets,
+    )
+
     return {
-        "apiVersion": obj.get("apiVersion", ""),
-        "kind": obj.get("kind", ""),
-        "name": obj["metadata"]["name"],
-        "uid": obj["metadata"].get("uid", ""),
-        "controller": True,
-        "blockOwnerDeletion": True,
+        "deployments": deployments.sync,
+        "replicasets": replicasets.sync,
+        "statefulsets": statefulsets.sync,
+        "daemonsets": daemonsets.sync,
+        "jobs": jobs.sync,
+        "cronjobs": cronjobs.sync,
+        "poddisruptionbudgets": disruption.sync,
+        "namespaces": lifecycle.sync_namespace,
+        "kubelet": jobs.sync_pod,
+        "gc": lifecycle.sync_dependents,
+        "finalize": lifecycle.sync_finalizers,
     }
 
 
-def _owned_by(obj: dict[str, Any], owner: dict[str, Any]) -> bool:
-    uid = owner["metadata"].get("uid")
-    return any(
-        ref.get("uid") == uid and ref.get("controller")
-        for ref in obj["metadata"].get("ownerReferences") or ()
-    )
-
-
 class Controllers:
-    """Reacts to changes of workload objects and of the pods they own."""
+    """Reacts to every change of the cluster's objects, as kube-controller-manager does."""
 
-    def __init__(self, writer: Writer) -> None:
+    def __init__(self, writer: Writer, events: EventRecorder, job_run_time: float = 1.0) -> None:
+        if job_run_time < 0:
+            raise ValueError("job_run_time must not be negative")
         self.writer = writer
-        self._busy = False
+        self.events = events
+        self.job_run_time = job_run_time
+        self._syncs = _syncs()
+        self._queue: collections.deque[Key] = collections.deque()
+        self._queued: set[Key] = set()
+        self._timers: list[tuple[float, int, Key]] = []
+        self._due: dict[Key, float] = {}
+        self._seq = itertools.count()
+        self._draining = False
+        self.synced = False
+        # the garbage collector's graph: owner uid -> dependents, and each object's owners
+        self.dependents: dict[str, set[tuple[str, str | None, str]]] = {}
+        self._owners: dict[tuple[str, str | None, str], tuple[str, ...]] = {}
+
+    def clear(self) -> None:
+        """Forget queued work, timers and the graph (``reset``)."""
+        self._queue.clear()
+        self._queued.clear()
+        self._timers.clear()
+        self._due.clear()
+        self.dependents.clear()
+        self._owners.clear()
+        self.events.clear()
+        self.synced = False
+
+    # -- the queue ---------------------------------------------------------------------------
+
+    def enqueue(self, key: Key) -> None:
+        if key not in self._queued:
+            self._queued.add(key)
+            self._queue.append(key)
+
+    def at(self, when: float, key: Key) -> None:
+        """Sync ``key`` at ``when`` (a key keeps only its earliest timer: its sync then sets
+        the next one it needs)."""
+        current = self._due.get(key)
+        if current is not None and current <= when:
+            return
+        self._due[key] = when
+        heapq.heappush(self._timers, (when, next(self._seq), key))
+
+    def next_due(self) -> float | None:
+        """When the next timer fires (None if none is set)."""
+        return self._timers[0][0] if self._timers else None
+
+    def tick(self, now: float) -> None:
+        """Enqueue what is due at ``now`` and drain (the first tick resyncs everything)."""
+        if not self.synced:
+            self.resync()
+        while self._timers and self._timers[0][0] <= now:
+            when, _, key = heapq.heappop(self._timers)
+            if self._due.get(key) != when:
+                continue  # superseded by an earlier timer that has fired
+            del self._due[key]
+            self.enqueue(key)
+        self.drain()
+
+    def resync(self) -> None:
+        """Rebuild the graph and sync every controller's objects (a cluster that was just
+        made, restored from a data directory, or reset)."""
+        self.synced = True
+        self.dependents.clear()
+        self._owners.clear()
+        self.events.adopt()
+        for plural in KINDS:
+            for obj in self.writer.items(plural, None):
+                self._graph(plural, obj, deleted=False)
+                meta = obj["metadata"]
+                if plural in _OWN:
+                    self.enqueue((plural, meta.get("namespace"), meta["name"]))
+                elif plural == "pods":
+                    self.enqueue(("kubelet", meta.get("namespace"), meta["name"]))
+                if meta.get("deletionTimestamp"):
+                    self.enqueue(("finalize", meta.get("namespace"), f"{plural}/{meta['name']}"))
+
+    def drain(self) -> None:
+        """Run queued syncs until none is left (not re-entered: a change made by a sync is
+        queued and handled by this loop)."""
+        if self._draining:
+            return
+        self._draining = True
+        context = Context(self)
+        try:
+            for _ in range(_MAX_SYNCS):
+                if not self._queue:
+                    return
+                key = self._queue.popleft()
+                self._queued.discard(key)
+                self._run(context, key)
+            log.error("controllers did not settle after %d syncs; the rest waits", _MAX_SYNCS)
+        finally:
+            self._draining = False
+
+    def _run(self, context: Context, key: Key) -> None:
+        controller, namespace, name = key
+        try:
+            self._syncs[controller](context, namespace, name)
+        except Exception as exc:  # a controller's failure is its own, never the request's
+            log.exception("%s controller failed on %s/%s", controller, namespace, name)
+            plural = controller if controller in KINDS else None
+            obj = self.writer.find(plural, name, namespace) if plural else None
+            if obj is not None:
+                message = exc.message if isinstance(exc, K8sEdgeError) else str(exc)
+                try:
+                    context.record(obj, WARNING, "FailedSync", message[:1000], controller)
+                except Exception:
+                    log.exception("could not record the failure of %s", controller)
+
+    # -- what a change means -----------------------------------------------------------------
 
     def changed(self, plural: str, event: str, obj: dict[str, Any]) -> None:
-        if self._busy:  # changes made by a controller are reconciled by that controller
-            return
-        self._busy = True
-        try:
-            if plural == "deployments" and event != DELETED:
-                self._deployment(obj)
-            elif plural in ("replicasets", "statefulsets", "jobs") and event != DELETED:
-                self._pods_of(plural, obj)
-            elif event == DELETED:
-                self._orphaned(plural, obj)
-            if plural == "pods" and event in (DELETED, MODIFIED, ADDED):
-                self._pod_changed(obj, event)
-        finally:
-            self._busy = False
+        """``obj`` (of ``plural``) was added, modified or deleted: enqueue who cares."""
+        meta = obj["metadata"]
+        namespace, name = meta.get("namespace"), meta["name"]
+        self._graph(plural, obj, deleted=event == DELETED)
+        if plural in _OWN:
+            self.enqueue((plural, namespace, name))
+        ref = controller_ref(obj)
+        owner = PLURAL_OF_KIND.get(str(ref.get("kind"))) if ref else None
+        if ref is not None and owner in _OWN:
+            self.enqueue((owner, namespace, str(ref.get("name", ""))))
+        if plural == "pods":
+            self.enqueue(("kubelet", namespace, name))
+            for pdb in self.writer.items("poddisruptionbudgets", namespace):
+                self.enqueue(("poddisruptionbudgets", namespace, pdb["metadata"]["name"]))
+        elif plural == "nodes":
+            for ds in self.writer.items("daemonsets", None):
+                self.enqueue(("daemonsets", ds["metadata"]["namespace"], ds["metadata"]["name"]))
+        elif plural == "events" and event == DELETED:
+            self.events.forget(namespace or "default", name)
+        elif plural == "serviceaccounts" and event == DELETED and namespace:
+            self.enqueue(("namespaces", None, namespace))
+        if event == DELETED and namespace and plural != "namespaces":
+            home = self.writer.find("namespaces", namespace, None)
+            if home is not None and home["metadata"].get("deletionTimestamp"):
+                self.enqueue(("namespaces", None, namespace))
+        if event == DELETED:
+            uid = meta.get("uid")
+            if uid and uid in self.dependents:
+                self.enqueue(("gc", namespace, str(uid)))
+        elif meta.get("deletionTimestamp"):
+            self.enqueue(("finalize", namespace, f"{plural}/{name}"))
+        self.drain()
 
-    # -- deployments -------------------------------------------------------------------------
-
-    def _deployment(self, deployment: dict[str, Any]) -> None:
-        writer, meta = self.writer, deployment["metadata"]
-        namespace = meta["namespace"]
-        spec = deployment.get("spec") or {}
-        template = copy_object(spec.get("template") or {})
-        template_hash = _hash(template)
-        replicas = int(spec.get("replicas", 1))
-        current_name = f"{meta['name']}-{template_hash}"
-        owned = [rs for rs in writer.items("replicasets", namespace) if _owned_by(rs, deployment)]
-        for rs in owned:
-            if rs["metadata"]["name"] != current_name and (rs.get("spec") or {}).get("replicas"):
-                scaled = copy_object(rs)
-                scaled["spec"]["replicas"] = 0
-                self._pods_of("replicasets", writer.update("replicasets", scaled))
-        current = writer.find("replicasets", current_name, namespace)
-        if current is None:
-            labels = {
-                **(template.get("metadata") or {}).get("labels", {}),
-                "pod-template-hash": template_hash,
-            }
-            template.setdefault("metadata", {})["labels"] = labels
-            selector = copy_object(spec.get("selector") or {"matchLabels": {}})
-            selector.setdefault("matchLabels", {})["pod-template-hash"] = template_hash
-            current = writer.create(
-                "replicasets",
-                {
-                    "apiVersion": "apps/v1",
-                    "kind": "ReplicaSet",
-                    "metadata": {
-                        "name": current_name,
-                        "namespace": namespace,
-                        "labels": labels,
-                        "ownerReferences": [_owner(deployment)],
-                    },
-                    "spec": {"replicas": replicas, "selector": selector, "template": template},
-                },
+    def _graph(self, plural: str, obj: dict[str, Any], *, deleted: bool) -> None:
+        meta = obj["metadata"]
+        node = (plural, meta.get("namespace"), meta["name"])
+        owners: tuple[str, ...] = ()
+        if not deleted:
+            owners = tuple(
+                str(ref.get("uid"))
+                for ref in meta.get("ownerReferences") or ()
+                if isinstance(ref, dict) and ref.get("uid")
             )
-        elif (current.get("spec") or {}).get("replicas") != replicas:
-            scaled = copy_object(current)
-            scaled["spec"]["replicas"] = replicas
-            current = writer.update("replicasets", scaled)
-        ready = self._pods_of("replicasets", current)
-        status = {
-            "observedGeneration": meta.get("generation", 1),
-            "replicas": replicas,
-            "updatedReplicas": replicas,
-            "readyReplicas": ready,
-            "availableReplicas": ready,
-            "unavailableReplicas": max(0, replicas - ready),
-        }
-        if deployment.get("status") != status:
-            updated = copy_object(deployment)
-            updated["status"] = status
-            writer.update("deployments", updated)
-
-    # -- pods of replica sets, stateful sets and jobs ----------------------------------------
-
-    def _pods_of(self, plural: str, owner: dict[str, Any]) -> int:
-        """Create or delete pods to match the owner; returns how many are scheduled."""
-        writer, meta = self.writer, owner["metadata"]
-        namespace = meta["namespace"]
-        spec = owner.get("spec") or {}
-        if plural == "jobs":
-            wanted = int(spec.get("parallelism", 1) or 1)
+        before = self._owners.get(node, ())
+        if owners == before:
+            return
+        for uid in before:
+            children = self.dependents.get(uid)
+            if children is not None:
+                children.discard(node)
+                if not children:
+                    del self.dependents[uid]
+        for uid in owners:
+            self.dependents.setdefault(uid, set()).add(node)
+        if owners:
+            self._owners[node] = owners
         else:
-            wanted = int(spec.get("replicas", 1))
-        pods = [p for p in writer.items("pods", namespace) if _owned_by(p, owner)]
-        template = spec.get("template") or {}
-        names = {p["metadata"]["name"] for p in pods}
-        for ordinal in range(max(0, wanted - len(pods)) if plural != "statefulsets" else wanted):
-            if plural == "statefulsets":
-                name = f"{meta['name']}-{ordinal}"
-                if name in names:
-                    continue
-            else:
-                name = f"{meta['name']}-{uuid.uuid4().hex[:5]}"  # generateName, as upstream
-            pod = copy_object(template)
-            pod_meta = pod.setdefault("metadata", {})
-            pod_meta.update(
-                {"name": name, "namespace": namespace, "ownerReferences": [_owner(owner)]}
-            )
-            pod["apiVersion"], pod["kind"] = "v1", "Pod"
-            if plural == "statefulsets":
-                pod.setdefault("spec", {})["hostname"] = name
-            names.add(name)
-            pods.append(writer.create("pods", pod))
-        if plural != "statefulsets" and len(pods) > wanted:
-            surplus = sorted(
-                pods,
-                key=lambda p: (bool((p.get("spec") or {}).get("nodeName")), p["metadata"]["name"]),
-            )[: len(pods) - wanted]
-            for pod in surplus:
-                writer.delete("pods", pod["metadata"]["name"], namespace)
-                pods.remove(pod)
-        if plural == "statefulsets":
-            for pod in [
-                p
-                for p in pods
-                if int(
-                    p["metadata"]["name"].rsplit("-", 1)[-1]
-                    if p["metadata"]["name"].rsplit("-", 1)[-1].isdigit()
-                    else 0
-                )
-                >= wanted
-            ]:
-                writer.delete("pods", pod["metadata"]["name"], namespace)
-                pods.remove(pod)
-        ready = sum(1 for p in pods if (p.get("spec") or {}).get("nodeName"))
-        status = {
-            "replicas": len(pods),
-            "readyReplicas": ready,
-            "availableReplicas": ready,
-            "observedGeneration": meta.get("generation", 1),
-        }
-        if plural == "jobs":
-            status = {"active": len(pods)}
-        current = writer.find(plural, meta["name"], namespace)
-        if current is not None and current.get("status") != status:
-            updated = copy_object(current)
-            updated["status"] = status
-            writer.update(plural, updated)
-        return ready
-
-    def _pod_changed(self, pod: dict[str, Any], event: str) -> None:
-        """A pod of a controller went away or changed: its owner reconciles."""
-        namespace = pod["metadata"].get("namespace")
-        for ref in pod["metadata"].get("ownerReferences") or ():
-            plural = {
-                "ReplicaSet": "replicasets",
-                "StatefulSet": "statefulsets",
-                "Job": "jobs",
-            }.get(str(ref.get("kind")))
-            owner = self.writer.find(plural, ref["name"], namespace) if plural else None
-            if plural and owner is not None and owner["metadata"].get("uid") == ref.get("uid"):
-                self._pods_of(plural, owner)
-                self._owner_deployment(owner)
-
-    def _owner_deployment(self, rs: dict[str, Any]) -> None:
-        for ref in rs["metadata"].get("ownerReferences") or ():
-            if ref.get("kind") == "Deployment":
-                deployment = self.writer.find(
-                    "deployments", ref["name"], rs["metadata"]["namespace"]
-                )
-                if deployment is not None:
-                    self._deployment(deployment)
-
-    def _orphaned(self, plural: str, owner: dict[str, Any]) -> None:
-        """Garbage collection: dependents of a deleted owner are deleted (background)."""
-        children = {
-            "deployments": "replicasets",
-            "replicasets": "pods",
-            "statefulsets": "pods",
-            "jobs": "pods",
-        }.get(plural)
-        if children is None:
-            return
-        namespace = owner["metadata"].get("namespace")
-        for child in self.writer.items(children, namespace):
-            if _owned_by(child, owner):
-                self.writer.delete(children, child["metadata"]["name"], namespace)
-                self._orphaned(children, child)
+            self._owners.pop(node, None)

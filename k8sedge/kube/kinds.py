@@ -8,7 +8,16 @@ from attrs import frozen
 
 from ..errors import BadRequestError
 
-__all__ = ["KINDS", "SIMULATOR_KINDS", "KindInfo", "kind_info", "meta", "object_key"]
+__all__ = [
+    "KINDS",
+    "SIMULATOR_KINDS",
+    "VIEWS",
+    "KindInfo",
+    "kind_info",
+    "meta",
+    "object_key",
+    "served_kinds",
+]
 
 
 @frozen
@@ -48,9 +57,26 @@ KINDS: dict[str, KindInfo] = {
             KindInfo("replicasets", "ReplicaSet", "apps/v1", True, "replicaSets"),
             KindInfo("statefulsets", "StatefulSet", "apps/v1", True, "statefulSets"),
             KindInfo("jobs", "Job", "batch/v1", True, "jobs"),
+            KindInfo("services", "Service", "v1", True, "services"),
+            KindInfo("serviceaccounts", "ServiceAccount", "v1", True, "serviceAccounts"),
+            KindInfo("daemonsets", "DaemonSet", "apps/v1", True, "daemonSets"),
+            KindInfo(
+                "controllerrevisions", "ControllerRevision", "apps/v1", True, "controllerRevisions"
+            ),
+            KindInfo("cronjobs", "CronJob", "batch/v1", True, "cronJobs"),
+            KindInfo(
+                "poddisruptionbudgets",
+                "PodDisruptionBudget",
+                "policy/v1",
+                True,
+                "podDisruptionBudgets",
+            ),
         )
     },
 }
+# another group version of a stored kind: the same objects, converted when read and written
+# (events.k8s.io/v1 Events are the core/v1 Events, as the API server stores them once)
+VIEWS: tuple[KindInfo, ...] = (KindInfo("events", "Event", "events.k8s.io/v1", True, "events"),)
 _ALIASES = {
     **{k.kind.lower(): k.plural for k in KINDS.values()},
     **{k.short.lower(): k.plural for k in KINDS.values()},
@@ -63,6 +89,12 @@ _ALIASES = {
     "no": "nodes",
     "storage_classes": "storageclasses",
     "priority_classes": "priorityclasses",
+    "svc": "services",
+    "sa": "serviceaccounts",
+    "ds": "daemonsets",
+    "cj": "cronjobs",
+    "pdb": "poddisruptionbudgets",
+    "ev": "events",
 }
 
 
@@ -72,6 +104,11 @@ def kind_info(kind: str) -> KindInfo:
     if plural is None:
         raise BadRequestError(f"unknown kind {kind!r}; known: {', '.join(KINDS)}", {"kind": kind})
     return KINDS[plural]
+
+
+def served_kinds() -> tuple[KindInfo, ...]:
+    """Every kind the Kubernetes API facade serves: the stored kinds, then the views."""
+    return (*KINDS.values(), *VIEWS)
 
 
 def meta(obj: dict[str, Any]) -> dict[str, Any]:

@@ -41,8 +41,8 @@ def controller_selector(
 class Binder(Protocol):
     """What a scheduling cycle does to the cluster."""
 
-    def evict(self, key: str) -> None:
-        """Delete a preemption victim (``namespace/name``)."""
+    def evict(self, key: str, node: str) -> None:
+        """Delete a preemption victim (``namespace/name``) to make room on ``node``."""
 
     def nominate(self, pod: dict[str, Any], node: str) -> dict[str, Any]:
         """Record ``status.nominatedNodeName``; returns the pod as it now stands."""
@@ -61,7 +61,7 @@ def schedule_pod(
     result = scheduler.schedule(request)
     if result.selected_node is None and result.victims and result.nominated_node:
         for victim in result.victims:
-            binder.evict(victim)
+            binder.evict(victim, result.nominated_node)
             scheduler.unbind(victim)
         pod = binder.nominate(pod, result.nominated_node)
         result = scheduler.schedule(request)

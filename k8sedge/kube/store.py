@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import secrets
 import uuid
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
@@ -25,6 +26,7 @@ from .kinds import KINDS, KindInfo, kind_info, meta, object_key
 __all__ = ["ADDED", "DELETED", "MODIFIED", "Event", "ObjectStore", "copy_object"]
 
 ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
+_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"  # generateName's suffix: apimachinery's alphabet
 Event = tuple[int, str, str, dict[str, Any]]  # (resourceVersion, plural, type, object)
 # an event's object, or what renders it when it is read (objects kept compactly)
 Logged = dict[str, Any] | Callable[[], dict[str, Any]]
@@ -120,7 +122,8 @@ class ObjectStore:
         metadata = meta(obj)
         name = metadata.get("name")
         if not name and metadata.get("generateName"):
-            name = metadata["name"] = f"{metadata['generateName']}{uuid.uuid4().hex[:5]}"
+            suffix = "".join(secrets.choice(_NAME_CHARS) for _ in range(5))
+            name = metadata["name"] = f"{metadata['generateName']}{suffix}"
         if not isinstance(name, str) or not name:
             raise BadRequestError(
                 f"{info.kind}: metadata.name is required", {"metadata.name": "required"}
@@ -143,8 +146,9 @@ class ObjectStore:
         obj["kind"] = obj.get("kind") or info.kind
         return name, namespace
 
-    def create(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
-        """Store a new object (taken over, not copied); AlreadyExists is ``ConflictError``."""
+    def create(self, kind: str, obj: dict[str, Any], *, uid: str | None = None) -> dict[str, Any]:
+        """Store a new object (taken over, not copied); AlreadyExists is ``ConflictError``.
+        ``uid``: the one admission chose (a Job's selector names it), else a new one."""
         info = kind_info(kind)
         name, namespace = self._validate(info, obj)
         key = object_key(info, name, namespace)
@@ -155,7 +159,7 @@ class ObjectStore:
                 {"kind": info.plural, "name": name, "reason": "AlreadyExists"},
             )
         metadata = obj["metadata"]
-        metadata["uid"] = str(uuid.uuid4())
+        metadata["uid"] = uid or str(uuid.uuid4())
         metadata["creationTimestamp"] = _timestamp(self.clock.now())
         if "spec" in obj:
             metadata["generation"] = 1
@@ -196,7 +200,9 @@ class ObjectStore:
         self._record(info, MODIFIED, obj)
         return obj
 
-    def preview(self, kind: str, obj: dict[str, Any], how: str) -> dict[str, Any]:
+    def preview(
+        self, kind: str, obj: dict[str, Any], how: str, *, uid: str | None = None
+    ) -> dict[str, Any]:
         """What ``create``, ``update`` or ``apply`` of ``obj`` (taken over) would store, with
         the same checks and errors, storing nothing (``dryRun=All``)."""
         info = kind_info(kind)
@@ -213,7 +219,7 @@ class ObjectStore:
                 f'{info.plural} "{name}" not found', {"kind": info.plural, "name": name}
             )
         if current is None:
-            metadata["uid"] = str(uuid.uuid4())
+            metadata["uid"] = uid or str(uuid.uuid4())
             metadata["creationTimestamp"] = _timestamp(self.clock.now())
             metadata.pop("resourceVersion", None)
             if "spec" in obj:
@@ -235,13 +241,13 @@ class ObjectStore:
             metadata["generation"] = old["generation"] + (1 if changed else 0)
         return obj
 
-    def apply(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
+    def apply(self, kind: str, obj: dict[str, Any], *, uid: str | None = None) -> dict[str, Any]:
         """Create, or replace without a version check (what ``kubectl apply`` amounts to)."""
         info = kind_info(kind)
         name, namespace = self._validate(info, obj)
         if object_key(info, name, namespace) in self.objects[info.plural]:
             return self.update(kind, obj, check_version=False)
-        return self.create(kind, obj)
+        return self.create(kind, obj, uid=uid)
 
     def delete(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
         info = kind_info(kind)

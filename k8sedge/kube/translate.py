@@ -256,15 +256,38 @@ def sync_node(table: Any, node: dict[str, Any]) -> int:
     return row
 
 
-def bound_status(status: dict[str, Any], now: str) -> dict[str, Any]:
-    """A bound pod's status in a simulated cluster (what KWOK reports): running and ready."""
+def bound_status(
+    status: dict[str, Any], now: str, containers: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """A bound pod's status in a simulated cluster (what KWOK reports): running, its
+    containers started and ready (``ContainersReady``), the pod ``Ready``."""
     status = dict(status)
     status["phase"] = "Running"
     status["conditions"] = [
-        {"type": "PodScheduled", "status": "True", "lastTransitionTime": now},
-        {"type": "Ready", "status": "True", "lastTransitionTime": now},
+        {"type": kind, "status": "True", "lastProbeTime": None, "lastTransitionTime": now}
+        for kind in (
+            "PodReadyToStartContainers",
+            "Initialized",
+            "Ready",
+            "ContainersReady",
+            "PodScheduled",
+        )
     ]
     status.setdefault("startTime", now)
+    if containers is not None:
+        status["containerStatuses"] = [
+            {
+                "name": str(c.get("name", "")),
+                "image": str(c.get("image", "")),
+                "imageID": "",
+                "ready": True,
+                "started": True,
+                "restartCount": 0,
+                "state": {"running": {"startedAt": status["startTime"]}},
+            }
+            for c in containers
+            if isinstance(c, dict)
+        ]
     return status
 
 

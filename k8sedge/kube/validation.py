@@ -32,7 +32,7 @@ _STRICT_LABEL = re.compile(rf"^{_LOWER_LABEL}$")
 _STRICT_SUBDOMAIN = re.compile(rf"^{_LOWER_LABEL}(\.{_LOWER_LABEL})*$")
 _QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _MAX_ANNOTATIONS = 256 * 1024
-_WORKLOADS = ("deployments", "replicasets", "statefulsets", "jobs")
+_WORKLOADS = ("deployments", "replicasets", "statefulsets", "daemonsets", "jobs")
 
 
 class InvalidError(BadRequestError):
@@ -337,6 +337,10 @@ def _causes(plural: str, obj: dict[str, Any], limits: Limits) -> Iterator[tuple[
         for key in ("data", "stringData", "binaryData"):
             if obj.get(key) is not None:
                 yield from _string_map(obj[key], key)
+    elif plural in ("services", "poddisruptionbudgets", "cronjobs"):
+        from .kindchecks import kind_causes
+
+        yield from kind_causes(plural, obj)
     elif plural == "priorityclasses":
         value = obj.get("value", 0)
         if isinstance(value, bool) or not isinstance(value, int) or abs(value) > INT32_MAX:

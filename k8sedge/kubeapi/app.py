@@ -39,6 +39,7 @@ from .discovery import (
     resource_list,
     version,
 )
+from .eviction import evict
 from .media import APPLY_PATCH, media_type, read_body, respond
 from .objects import dry_run
 from .paths import REFUSED, Target, parse_target
@@ -203,6 +204,10 @@ class KubeAPI:
             return not_allowed(method, [*allow, "DELETE"])
         if target.subresource in REFUSED:
             return await run_in_threadpool(refuse, objects, target)
+        if target.subresource == "eviction":
+            if method != "POST":
+                return not_allowed(method, ["POST"])
+            return await evict(self.objects.cluster, target, await self._body(request), dry)
         if target.subresource == "binding":
             if method != "POST":
                 return not_allowed(method, ["POST"])
@@ -226,7 +231,8 @@ class KubeAPI:
             return respond(request, got)
         if method == "DELETE" and target.subresource is None:
             body = await self._body(request)
-            return respond(request, await run_in_threadpool(objects.delete, target, body, dry))
+            deleted = await run_in_threadpool(objects.delete, target, body, dry, params)
+            return respond(request, deleted)
         if method in ("PUT", "PATCH"):
             content_type = media_type(request.headers.get("content-type"))
             body = await self._body(request, patch=method == "PATCH")

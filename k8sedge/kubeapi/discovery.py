@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._version import __version__
-from ..kube.kinds import KINDS, KindInfo
+from ..kube.kinds import KindInfo, served_kinds
 
 __all__ = [
     "CATEGORIES",
@@ -62,7 +62,11 @@ WITH_SCALE = {"deployments", "replicasets", "statefulsets"}
 # subresources served per kind (beyond status and scale)
 SUBRESOURCES: dict[str, dict[str, tuple[str, str, list[str]]]] = {
     # plural -> subresource -> (group version of its kind, kind, verbs)
-    "pods": {"binding": ("v1", "Binding", ["create"])},
+    "pods": {
+        "binding": ("v1", "Binding", ["create"]),
+        # kubectl drain finds the Eviction API here (its group and version)
+        "eviction": ("policy/v1", "Eviction", ["create"]),
+    },
 }
 # create-only review resources: group version -> (plural, kind, namespaced)
 REVIEWS: dict[str, list[tuple[str, str, bool]]] = {
@@ -84,12 +88,16 @@ WITH_STATUS = {
     "persistentvolumes",
     "persistentvolumeclaims",
     "namespaces",
+    "services",
+    "daemonsets",
+    "cronjobs",
+    "poddisruptionbudgets",
 }
 
 
 def _groups() -> dict[str, dict[str, list[KindInfo]]]:
     groups: dict[str, dict[str, list[KindInfo]]] = {}
-    for info in KINDS.values():
+    for info in served_kinds():
         group, _, group_version = info.api_version.rpartition("/")
         groups.setdefault(group, {}).setdefault(group_version, []).append(info)
     for served in REVIEWS:

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from ..errors import BadRequestError, ConflictError, ExpiredError
+from ..kube.events import from_events_v1, to_events_v1
 from ..kube.patch import apply_patch
 from ..kube.selectors import parse_field_selector, parse_label_selector
 from ..kube.snapshot import strip_results
@@ -72,6 +73,21 @@ def check_names(plural: str, obj: dict[str, Any]) -> None:
         check_api_server_names(plural, obj)
     except InvalidError as exc:
         raise InvalidObjectError(exc.message, exc.details) from None
+
+
+def viewed(target: Target, obj: dict[str, Any]) -> dict[str, Any]:
+    """An object as ``target``'s group version shows it (events.k8s.io/v1 Events are the
+    stored core/v1 Events, converted)."""
+    if target.info.api_version == "events.k8s.io/v1":
+        return to_events_v1(obj)
+    return obj
+
+
+def stored_as(target: Target, obj: dict[str, Any]) -> dict[str, Any]:
+    """An object written through ``target``'s group version, as the store keeps it."""
+    if target.info.api_version == "events.k8s.io/v1":
+        return from_events_v1(obj)
+    return obj
 
 
 def _key(obj: dict[str, Any]) -> tuple[str, str]:
@@ -152,6 +168,28 @@ def dry_run(params: Any) -> bool:
     return bool(values)
 
 
+def propagation_policy(options: dict[str, Any], params: Any) -> str | None:
+    """``propagationPolicy`` (or the older ``orphanDependents``) of a delete, body first."""
+    query = params if params is not None else {}
+    policy = options.get("propagationPolicy") or query.get("propagationPolicy")
+    orphan: Any = options.get("orphanDependents")
+    if orphan is None and query.get("orphanDependents") is not None:
+        orphan = query.get("orphanDependents") in ("true", "1", "True")
+    if orphan is not None and policy:
+        raise InvalidObjectError(
+            "DeleteOptions.propagationPolicy: Invalid value: orphanDependents and "
+            "deletionPropagation cannot be both set",
+            {"causes": [{"field": "propagationPolicy", "message": "cannot be both set"}]},
+        )
+    if orphan is not None:
+        return "Orphan" if orphan else "Background"
+    if policy is not None and not isinstance(policy, str):
+        raise BadRequestError(
+            "propagationPolicy must be a string", {"propagationPolicy": "invalid"}
+        )
+    return policy or None
+
+
 class Objects:
     """The object verbs of the Kubernetes API on one cluster."""
 
@@ -200,6 +238,7 @@ class Objects:
             answer = table_for(target.info.plural, items, version, now, table)
             answer["metadata"] = meta
             return answer
+        items = [viewed(target, o) for o in items]
         return {
             "kind": f"{target.info.kind}List",
             "apiVersion": target.info.api_version,
@@ -213,7 +252,7 @@ class Objects:
         if table is not None:
             version = str(self.cluster.store.version)
             return table_for(target.info.plural, [obj], version, self.cluster.now(), table)
-        return obj
+        return viewed(target, obj)
 
     async def watch(
         self, target: Target, params: Any, table: str | None = None, protobuf: bool = False
@@ -273,7 +312,7 @@ class Objects:
                 if target.name and obj["metadata"]["name"] != target.name:
                     continue
                 if labels(obj) and fields(obj):
-                    yield frame(event, shown(obj))
+                    yield frame(event, shown(obj) if table is not None else viewed(target, obj))
 
         return frames(), media
 
@@ -297,7 +336,7 @@ class Objects:
     def create(
         self, target: Target, body: Any, dry: bool = False, params: Any = None, manager: str = ""
     ) -> dict[str, Any]:
-        obj = body_object(body, target)
+        obj = stored_as(target, body_object(body, target))
         check_fields(target, obj, params)
         check_names(target.info.plural, obj)
         if target.info.plural == "pods":
@@ -308,11 +347,14 @@ class Objects:
         if manager:
             track_update(None, obj, manager, self._now())
         if dry:
-            return self._write(self.cluster.preview, target.info.plural, obj)
-        return self._write(self.cluster.create, target.info.plural, obj)
+            return viewed(target, self._write(self.cluster.preview, target.info.plural, obj))
+        return viewed(target, self._write(self.cluster.create, target.info.plural, obj))
 
-    def delete(self, target: Target, options: Any, dry: bool = False) -> dict[str, Any]:
-        """DELETE, with ``DeleteOptions`` (``preconditions``, ``dryRun``) in the body."""
+    def delete(
+        self, target: Target, options: Any, dry: bool = False, params: Any = None
+    ) -> dict[str, Any]:
+        """DELETE, with ``DeleteOptions`` (``preconditions``, ``dryRun``,
+        ``propagationPolicy``, ``orphanDependents``) in the body or the query."""
         assert target.name is not None
         if options is None:
             options = {}
@@ -330,6 +372,7 @@ class Objects:
             target.namespace,
             preconditions=preconditions,
             dry_run=dry or bool(body_dry),
+            propagation=propagation_policy(options, params),
         )
 
     def _stored(self, target: Target) -> dict[str, Any]:
@@ -356,7 +399,7 @@ class Objects:
     ) -> dict[str, Any]:
         """PUT (replace) or PATCH, on the object or its ``status`` subresource. A patch that
         carries a ``metadata.resourceVersion`` other than the stored one is 409 Conflict."""
-        current = self._stored(target)
+        current = viewed(target, self._stored(target))
         if method == "PUT" or content_type != "application/json-patch+json":
             check_fields(target, body, params)
         if method == "PUT":
@@ -401,13 +444,17 @@ class Objects:
             obj.setdefault("apiVersion", target.info.api_version)
             obj.setdefault("kind", target.info.kind)
             track_update(current, obj, manager, self._now(), target.subresource)
+        obj = stored_as(target, obj)
         if dry:
-            return self._write(
-                lambda plural, o: self.cluster.preview(plural, o, "update"),
-                target.info.plural,
-                obj,
+            return viewed(
+                target,
+                self._write(
+                    lambda plural, o: self.cluster.preview(plural, o, "update"),
+                    target.info.plural,
+                    obj,
+                ),
             )
-        return self._write(self.cluster.update, target.info.plural, obj)
+        return viewed(target, self._write(self.cluster.update, target.info.plural, obj))
 
     def bind(self, target: Target, binding: Any) -> dict[str, Any]:
         """``pods/binding``: assign the pod to a node (what a scheduler does)."""
@@ -423,7 +470,9 @@ class Objects:
         current["spec"]["nodeName"] = node
         # the simulated kubelet (KWOK in the real simulator) reports the pod running at once
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.cluster.clock.now()))
-        current["status"] = bound_status(current.get("status") or {}, now)
+        current["status"] = bound_status(
+            current.get("status") or {}, now, current["spec"].get("containers")
+        )
         self.cluster.update("pods", current)
         return {
             "kind": "Status",

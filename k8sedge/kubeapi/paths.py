@@ -11,7 +11,7 @@ from __future__ import annotations
 from attrs import frozen
 
 from ..errors import NotFoundError
-from ..kube.kinds import KINDS, KindInfo
+from ..kube.kinds import KINDS, KindInfo, served_kinds
 from .discovery import SUBRESOURCES, WITH_SCALE, WITH_STATUS
 
 __all__ = ["REFUSED", "Target", "parse_target"]
@@ -42,12 +42,13 @@ def _subresources(info: KindInfo) -> set[str]:
     served.update(SUBRESOURCES.get(info.plural, {}))
     if info.plural == "pods":
         served.update(REFUSED)
+        served |= {"binding", "eviction"}
     return served
 
 
 def parse_target(group_version: str, parts: list[str]) -> Target:
     """``[namespaces, ns,] plural[, name[, subresource]]`` under a group version."""
-    by_plural = {i.plural: i for i in KINDS.values() if i.api_version == group_version}
+    by_plural = {i.plural: i for i in served_kinds() if i.api_version == group_version}
     namespace: str | None = None
     own = (
         group_version == "v1" and len(parts) == 3 and parts[2] in _subresources(KINDS["namespaces"])

@@ -144,7 +144,7 @@ class Objects(_Objects):
         for name, namespace in sorted(names, key=lambda n: (n[1] or "", n[0])):
             one = Target(target.info, namespace, name, None)
             try:
-                deleted.append(self.delete(one, options, dry))
+                deleted.append(self.delete(one, options, dry, params))
             except NotFoundError:
                 continue  # gone meanwhile (a controller, another client)
         return {

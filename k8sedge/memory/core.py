@@ -27,12 +27,16 @@ from attrs import evolve
 from .._progress import report
 from ..clock import Clock, SystemClock
 from ..engine import NodeTable, Scheduler
+from ..engine.types import Budget
 from ..errors import BadRequestError, ConflictError, NotFoundError
+from ..kube.admission import admit, forbid_namespace_deletion
 from ..kube.controllers import Controllers
+from ..kube.events import EventRecorder
 from ..kube.kinds import KINDS, kind_info
+from ..kube.lifecycle import FOREGROUND, ORPHAN
 from ..kube.snapshot import export_resources, fix_claim_ref, import_plan
 from ..kube.store import ADDED, DELETED, MODIFIED, ObjectStore, copy_object
-from ..kube.translate import pod_request
+from ..kube.translate import label_selector, pod_request
 from ..kube.validation import validate_object
 from ..limits import Limits
 from ..surfaces.simulator.config import (
@@ -101,7 +105,35 @@ INITIAL_OBJECTS: list[tuple[str, dict[str, Any]]] = [
         },
     ),
 ]
+INITIAL_OBJECTS += [
+    ("serviceaccounts", {"metadata": {"name": "default", "namespace": n}})
+    for n in ("default", "kube-system", "kube-public", "kube-node-lease")
+]
+INITIAL_OBJECTS.append(
+    (
+        "services",
+        {
+            "metadata": {
+                "name": "kubernetes",
+                "namespace": "default",
+                "labels": {"component": "apiserver", "provider": "kubernetes"},
+            },
+            "spec": {
+                "type": "ClusterIP",
+                "clusterIP": "10.96.0.1",
+                "clusterIPs": ["10.96.0.1"],
+                "ipFamilies": ["IPv4"],
+                "ipFamilyPolicy": "SingleStack",
+                "internalTrafficPolicy": "Cluster",
+                "sessionAffinity": "None",
+                "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}],
+            },
+            "status": {"loadBalancer": {}},
+        },
+    )
+)
 _LEASES_NAMESPACE = "kube-node-lease"
+_PROPAGATION = ("Orphan", "Background", "Foreground")
 
 
 class Cluster:
@@ -119,6 +151,8 @@ class Cluster:
         metrics_retention: float = 7 * 86400,
         data_dir: str | os.PathLike[str] | None = None,
         limits: Limits | None = None,
+        job_run_time: float = 1.0,
+        max_events: int = 2000,
     ) -> None:
         if grace_period <= 0:
             raise ValueError("grace_period must be positive")
@@ -138,7 +172,8 @@ class Cluster:
         self.scheduler = Scheduler(self.table, self.initial_config, seed=seed)
         self._wire_scheduler()
         self.queue = SchedulingQueue(self)
-        self.kube = Controllers(_Writer(self))
+        self.events = EventRecorder(self.store, self.clock, max_events=max_events)
+        self.kube = Controllers(_Writer(self), self.events, job_run_time=job_run_time)
         self.workloads = WorkloadController(self, rollout_interval)
         self.metrics = MetricsStore(retention=metrics_retention)
         self.tokens = TokenService(self.clock, token_secret)
@@ -165,6 +200,26 @@ class Cluster:
         state.volumes = _StoreVolumes(self.store)
         state.namespace_labels = self._namespace_labels
         state.node_object = lambda name: copy_object(self.store.get("nodes", name))
+        state.budgets = self._budgets
+
+    def _budgets(self) -> list[Budget]:
+        """The disruption budgets, as preemption reads them (their last status)."""
+        budgets = []
+        for pdb in self.store.items("poddisruptionbudgets"):
+            status = pdb.get("status") or {}
+            try:
+                selector = label_selector((pdb.get("spec") or {}).get("selector"))
+            except (AttributeError, TypeError, ValueError):
+                continue
+            budgets.append(
+                Budget(
+                    namespace=str(pdb["metadata"].get("namespace")),
+                    selector=selector,
+                    disruptions_allowed=int(status.get("disruptionsAllowed") or 0),
+                    disrupted=frozenset(status.get("disruptedPods") or ()),
+                )
+            )
+        return budgets
 
     def _namespace_labels(self, name: str) -> dict[str, str]:
         namespace = self.store.find("namespaces", name)
@@ -190,9 +245,17 @@ class Cluster:
             for extension in list(self.extensions.values()):
                 extension.reconcile(now)
             self.queue.run()
+            self.kube.tick(now)
+            self.queue.run()
         finally:
             self._ticking = False
         return now
+
+    def advance(self) -> None:
+        """Run what is due at the clock's time and wake watchers (servers call this while
+        clients wait, as a cluster's controllers keep running)."""
+        with self.writing():
+            pass
 
     def listen(self, listener: Callable[[], None]) -> None:
         """Call ``listener()`` (from the writing thread) after every change; it must only
@@ -297,6 +360,7 @@ class Cluster:
                         self.scheduler.remove_node(meta["name"])
                     del removed
             self.queue.clear()
+            self.kube.clear()
             self.workloads.clear()
             for extension in self.extensions.values():
                 extension.clear()
@@ -340,8 +404,13 @@ class Cluster:
         obj = copy_object(obj)
         validate_object(plural, obj, self.limits)
         with self.lock:
-            self._admit(plural, obj)
-            return self.present(plural, self.store.preview(plural, obj, how), results=False)
+            existed = None
+            metadata = obj.get("metadata") or {}
+            if how != "create" and isinstance(metadata.get("name"), str):
+                existed = self.store.find(plural, metadata["name"], metadata.get("namespace"))
+            uid = self._admit(plural, obj, existed)
+            stored = self.store.preview(plural, obj, how, uid=uid)
+            return self.present(plural, stored, results=False)
 
     def delete(
         self,
@@ -351,24 +420,52 @@ class Cluster:
         *,
         preconditions: dict[str, Any] | None = None,
         dry_run: bool = False,
+        propagation: str | None = None,
     ) -> dict[str, Any]:
         """Delete; an object with finalizers only gets a ``deletionTimestamp`` and goes when
         its last finalizer is removed, as in Kubernetes. ``preconditions`` (``uid``,
         ``resourceVersion``) that no longer hold are ``ConflictError``; ``dry_run`` checks
-        everything and deletes nothing."""
+        everything and deletes nothing. ``propagation`` (``Orphan``, ``Background``,
+        ``Foreground``; Jobs default to ``Orphan`` as batch/v1 does, the rest to
+        ``Background``) says what happens to the object's dependents. A namespace goes
+        through ``Terminating`` while what it holds is deleted."""
         plural = kind_info(kind).plural
+        if propagation is not None and propagation not in _PROPAGATION:
+            raise BadRequestError(
+                f"invalid propagationPolicy {propagation!r}: one of Orphan, Background, Foreground",
+                {"propagationPolicy": "invalid"},
+            )
         with self.writing():
             current = self.store.get(plural, name, namespace)
             _check_preconditions(plural, current, preconditions or {})
+            if plural == "namespaces":
+                forbid_namespace_deletion(name)
             if dry_run:
                 return self.present(plural, current, results=True)
-            if current["metadata"].get("finalizers"):
-                if current["metadata"].get("deletionTimestamp"):
+            meta = current["metadata"]
+            finalizers = list(meta.get("finalizers") or ())
+            deleting = meta.get("deletionTimestamp")
+            policy = propagation or ("Orphan" if plural == "jobs" else "Background")
+            extra = {"Orphan": ORPHAN, "Foreground": FOREGROUND}.get(policy)
+            if not deleting and extra and extra not in finalizers and plural != "namespaces":
+                finalizers.append(extra)
+            waits = bool(finalizers) or (
+                plural == "namespaces"
+                and (not deleting or bool((current.get("spec") or {}).get("finalizers")))
+            )
+            if waits:
+                if deleting:
                     return self.present(plural, current, results=True)
                 marked = copy_object(current)
                 marked["metadata"]["deletionTimestamp"] = self._timestamp()
+                if finalizers:
+                    marked["metadata"]["finalizers"] = finalizers
+                if plural == "namespaces":
+                    marked.setdefault("status", {})["phase"] = "Terminating"
                 stored = self.store.update(plural, marked, check_version=False)
-                return self.present(plural, stored, results=True)
+                answer = self.present(plural, stored, results=True)
+                self.after(plural, MODIFIED, stored)
+                return answer
             obj = self.store.delete(plural, name, namespace)
             self.after(plural, DELETED, obj)
             return copy_object(obj)
@@ -389,18 +486,21 @@ class Cluster:
         obj = copy_object(obj)
         validate_object(plural, obj, self.limits)
         with self.writing():
-            self._admit(plural, obj)
             existed = None
             if how != "create":
                 metadata = obj.get("metadata") or {}
                 name = metadata.get("name")
                 if isinstance(name, str):
                     existed = self.store.find(plural, name, metadata.get("namespace"))
+            uid = self._admit(plural, obj, existed)
             if existed is not None:
                 deleting = existed["metadata"].get("deletionTimestamp")
                 if deleting:  # the deletion stands; clients only remove finalizers
                     obj["metadata"]["deletionTimestamp"] = deleting
-                    if not obj["metadata"].get("finalizers"):
+                    held = obj["metadata"].get("finalizers") or (
+                        plural == "namespaces" and (obj.get("spec") or {}).get("finalizers")
+                    )
+                    if not held:
                         name = str(obj["metadata"]["name"])
                         namespace = obj["metadata"].get("namespace")
                         self.store.update(plural, obj, check_version=how == "update")
@@ -409,7 +509,10 @@ class Cluster:
                         return copy_object(removed)
             if existed is not None and plural == "pods":
                 self.queue.release(pod_key(existed))  # its result stays until it is rescheduled
-            stored = getattr(self.store, how)(plural, obj)
+            if how == "update":
+                stored = self.store.update(plural, obj)
+            else:
+                stored = getattr(self.store, how)(plural, obj, uid=uid)
             self.after(plural, MODIFIED if existed is not None else ADDED, stored)
             self.queue.run()
             current = self.store.find(
@@ -417,10 +520,19 @@ class Cluster:
             )
             return self.present(plural, current or stored, results=True)
 
-    def _admit(self, plural: str, obj: dict[str, Any]) -> None:
-        """What admission does on create: a pod's priority from its PriorityClass."""
-        if plural != "pods":
-            return
+    def _admit(
+        self, plural: str, obj: dict[str, Any], existing: dict[str, Any] | None = None
+    ) -> str | None:
+        """What admission does: defaults, allocations and checks (``kube.admission``), and a
+        pod's priority from its PriorityClass. Returns the uid a new object gets (or None)."""
+        if not isinstance(obj.get("metadata"), dict):
+            return None  # the store refuses it with the right error
+        uid = admit(plural, obj, existing, self.store)
+        if plural == "pods":
+            self._admit_pod(obj)
+        return uid
+
+    def _admit_pod(self, obj: dict[str, Any]) -> None:
         spec = obj.setdefault("spec", {})
         if not isinstance(spec, dict):
             raise BadRequestError("spec must be an object", {"spec": "not an object"})
@@ -488,7 +600,10 @@ class Cluster:
             self.queue.requeue_unschedulable()
             return
         node = (pod.get("spec") or {}).get("nodeName")
-        if node:
+        if node and (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            self.scheduler.unbind(key)  # a finished pod holds nothing on its node
+            self.queue.placed(key)
+        elif node:
             if node in self.table.row_of:
                 request = pod_request(pod, default_spread=self.queue.default_spread(pod))
                 self.scheduler.assume(node, request, key)
@@ -609,8 +724,7 @@ class Cluster:
             report(1, len(plan))
             name = obj["metadata"].get("name", "")
             namespace = obj["metadata"].get("namespace")
-            if plural == "pods":
-                self._admit(plural, obj)
+            self._admit(plural, obj, self.store.find(plural, name, namespace))
             if plural == "persistentvolumes":
                 fix_claim_ref(obj, claim_uids)
             existed = self.store.find(plural, name, namespace)
@@ -703,11 +817,17 @@ class _Writer:
         return self.core.create(plural, obj)
 
     def update(self, plural: str, obj: dict[str, Any]) -> dict[str, Any]:
+        obj["metadata"].pop("resourceVersion", None)  # controllers hold the lock: theirs is current
         return self.core.update(plural, obj)
 
-    def delete(self, plural: str, name: str, namespace: str | None) -> None:
+    def delete(
+        self, plural: str, name: str, namespace: str | None, propagation: str | None = None
+    ) -> None:
         if self.core.store.find(plural, name, namespace) is not None:
-            self.core.delete(plural, name, namespace)
+            self.core.delete(plural, name, namespace, propagation=propagation or "Background")
+
+    def now(self) -> float:
+        return self.core.clock.now()
 
 
 @contextlib.contextmanager

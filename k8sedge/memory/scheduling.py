@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine import ScheduleResult
 from ..engine.types import LabelSelector
 from ..engine.volumes import pick_volume
+from ..kube.events import NORMAL, WARNING, reference
 from ..kube.kinds import KINDS, object_key
 from ..kube.scheduling import controller_selector, schedule_pod
 from ..kube.store import copy_object
@@ -123,10 +124,25 @@ class _StoreBinder:
     def _now(self) -> str:
         return to_datetime(int(self.core.clock.now())).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    def evict(self, key: str) -> None:
+    def _scheduler_name(self, pod: dict[str, Any]) -> str:
+        return str((pod.get("spec") or {}).get("schedulerName") or "default-scheduler")
+
+    def evict(self, key: str, node: str) -> None:
         namespace, name = key.split("/", 1)
         gone = self.core.store.find("pods", name, namespace)
         if gone is not None:
+            preemptor_ns, preemptor_name = self.key.split("/", 1)
+            preemptor = self.core.store.find("pods", preemptor_name, preemptor_ns) or {}
+            uid = (preemptor.get("metadata") or {}).get("uid", "")
+            self.core.events.record(
+                gone,
+                NORMAL,
+                "Preempted",
+                f"Preempted by pod {uid} on node {node}",
+                component=self._scheduler_name(preemptor),
+                action="Preempting",
+                related=reference(preemptor) if preemptor else None,
+            )
             self.queue.forget(key)
             removed = self.core.store.delete("pods", name, namespace)
             self.core.after("pods", "DELETED", removed, schedule=False)
@@ -143,8 +159,19 @@ class _StoreBinder:
         self._bind_claims(pod, node)
         updated = copy_object(pod)
         updated.setdefault("spec", {})["nodeName"] = node
-        updated["status"] = bound_status(updated.get("status") or {}, self._now())
+        updated["status"] = bound_status(
+            updated.get("status") or {}, self._now(), updated["spec"].get("containers")
+        )
         stored = self.core.store.update("pods", updated, check_version=False)
+        meta = stored["metadata"]
+        self.core.events.record(
+            stored,
+            NORMAL,
+            "Scheduled",
+            f"Successfully assigned {meta.get('namespace')}/{meta['name']} to {node}",
+            component=self._scheduler_name(stored),
+            action="Binding",
+        )
         self.core.pod_bound(stored)
 
     def unschedulable(self, pod: dict[str, Any], result: ScheduleResult) -> None:
@@ -155,7 +182,15 @@ class _StoreBinder:
         updated["status"] = unschedulable_status(
             updated.get("status") or {}, result.message, self._now()
         )
-        self.core.store.update("pods", updated, check_version=False)
+        stored = self.core.store.update("pods", updated, check_version=False)
+        self.core.events.record(
+            stored,
+            WARNING,
+            "FailedScheduling",
+            result.message or "",
+            component=self._scheduler_name(stored),
+            action="Scheduling",
+        )
 
     def _bind_claims(self, pod: dict[str, Any], node: str) -> None:
         """VolumeBinding's PreBind: bind each unbound claim to a volume usable on ``node``,

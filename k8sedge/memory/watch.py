@@ -76,7 +76,16 @@ def watch_events(
                     if not backlog:
                         cursor = store.version  # changes to kinds not watched
                     continue
+            if _due(core):  # controllers keep running while clients wait
+                core.advance()
             yield None
+
+
+def _due(core: Cluster) -> bool:
+    """Whether a controller has work due at the clock's time (a Job's pods finishing, a
+    CronJob's schedule, a progress deadline)."""
+    due = core.kube.next_due()
+    return due is not None and due <= core.clock.now()
 
 
 def _start(
@@ -211,6 +220,8 @@ async def _follow(
                     try:
                         await asyncio.wait_for(changed.wait(), wait)
                     except TimeoutError:
+                        if _due(core):  # controllers keep running while clients wait
+                            await _locked(core, core.advance)
                         yield None
                         continue
                     if core.closing:

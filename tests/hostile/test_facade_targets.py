@@ -43,10 +43,10 @@ def _deployment(kube: Served) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("DELETE", "/api/v1/namespaces/team/services/svc"),
-        ("GET", "/api/v1/namespaces/team/services"),
+        ("DELETE", "/api/v1/namespaces/team/endpoints/svc"),
+        ("GET", "/api/v1/namespaces/team/replicationcontrollers"),
         ("GET", "/api/v1/namespaces/default/pods/p/log"),
-        ("POST", "/api/v1/namespaces/default/pods/p/eviction"),
+        ("POST", "/api/v1/namespaces/default/pods/p/proxy"),
         ("PUT", "/apis/apps/v1/namespaces/default/deployments/web/rollback"),
         ("GET", "/apis/apps/v1/namespaces/default/deployments/web/status/extra"),
         ("DELETE", "/api/v1/namespaces/team/nodes/n1"),

@@ -9,7 +9,8 @@ nominated node is ``status.nominatedNodeName`` and the pod ends up bound there. 
 Go table presets a node's status as UnschedulableAndUnresolvable, the node fails the
 NodeUnschedulable filter instead. Start times one nanosecond apart (``epochTime1``...)
 are one second apart here (a pod's ``status.startTime`` has second precision). Cases with
-PodDisruptionBudgets, extenders, pod groups or error-injecting test plugins are left out.
+PodDisruptionBudgets are in ``test_preemption_budgets.py``; cases with extenders, pod groups
+or error-injecting test plugins are left out.
 """
 
 from __future__ import annotations

@@ -341,7 +341,7 @@ class _RestBinder:
         meta = pod["metadata"]
         return f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}"
 
-    def evict(self, key: str) -> None:
+    def evict(self, key: str, node: str) -> None:
         namespace, name = key.split("/", 1)
         with contextlib.suppress(NotFoundError):
             self.rest.request("DELETE", f"/api/v1/namespaces/{namespace}/pods/{name}")
