@@ -60,6 +60,8 @@ def _serve(args: argparse.Namespace) -> int:
         limits = Limits(max_replicas=args.max_replicas, max_import_objects=args.max_import_objects)
         if args.max_body < 1 or args.kube_max_body < 1:
             raise ValueError("--max-body and --kube-max-body must be positive")
+        if not 0 <= args.job_run_time < 10**9:
+            raise ValueError("--job-run-time must be a number of seconds, 0 or more")
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -67,7 +69,9 @@ def _serve(args: argparse.Namespace) -> int:
     from .errors import K8sEdgeError
 
     try:
-        backend = MemoryBackend(limits=limits, data_dir=args.data_dir)
+        backend = MemoryBackend(
+            limits=limits, data_dir=args.data_dir, job_run_time=args.job_run_time
+        )
     except (K8sEdgeError, OSError) as exc:
         print(f"k8sedge serve: {exc}", file=sys.stderr)
         return 2
@@ -254,6 +258,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=os.environ.get("K8SEDGE_DATA_DIR") or None,
         help="keep the cluster in this directory (SQLite) across restarts; one server per "
         "directory (default: in memory only; env K8SEDGE_DATA_DIR)",
+    )
+    serve.add_argument(
+        "--job-run-time",
+        type=float,
+        default=1.0,
+        help="seconds a Job's pod runs before it succeeds (default 1; per pod: the "
+        "k8sedge.io/run-seconds annotation)",
     )
     serve.add_argument(
         "--kube-port",

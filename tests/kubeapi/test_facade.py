@@ -84,9 +84,9 @@ def test_kubectl_apply_get_delete(cluster: Cluster, tmp_path: Path) -> None:
     (tmp_path / "nodes.yaml").write_text(NODES)
     (tmp_path / "pods.yaml").write_text(PODS)
     assert "No resources found" in cluster.kubectl("get", "nodes")
-    out = cluster.kubectl("apply", "--validate=false", "-f", str(tmp_path / "nodes.yaml"))
+    out = cluster.kubectl("apply", "-f", str(tmp_path / "nodes.yaml"))
     assert "node/node-a created" in out and "node/node-b created" in out
-    cluster.kubectl("apply", "--validate=false", "-f", str(tmp_path / "pods.yaml"))
+    cluster.kubectl("apply", "-f", str(tmp_path / "pods.yaml"))
     wide = cluster.kubectl("get", "pods", "-o", "wide")
     lines = {line.split()[0]: line.split() for line in wide.splitlines()[1:]}
     assert "NODE" in wide.splitlines()[0]
@@ -107,7 +107,7 @@ def test_kubectl_apply_get_delete(cluster: Cluster, tmp_path: Path) -> None:
         == "node-a"
     )
     assert "unchanged" in cluster.kubectl(
-        "apply", "--validate=false", "-f", str(tmp_path / "pods.yaml")
+        "apply", "-f", str(tmp_path / "pods.yaml")
     )
     cluster.kubectl("label", "node", "node-b", "tier=edge")
     assert "tier=edge" in cluster.kubectl("get", "node", "node-b", "--show-labels")
@@ -330,8 +330,8 @@ spec:
 def test_kubectl_deployment_creates_scheduled_pods(cluster: Cluster, tmp_path: Path) -> None:
     (tmp_path / "nodes.yaml").write_text(NODES)
     (tmp_path / "deploy.yaml").write_text(DEPLOYMENT)
-    cluster.kubectl("apply", "--validate=false", "-f", str(tmp_path / "nodes.yaml"))
-    cluster.kubectl("apply", "--validate=false", "-f", str(tmp_path / "deploy.yaml"))
+    cluster.kubectl("apply", "-f", str(tmp_path / "nodes.yaml"))
+    cluster.kubectl("apply", "-f", str(tmp_path / "deploy.yaml"))
     wide = cluster.kubectl("get", "pods", "-l", "app=web", "-o", "wide").splitlines()[1:]
     assert len(wide) == 3
     assert all(line.split()[6] in ("node-a", "node-b") for line in wide)

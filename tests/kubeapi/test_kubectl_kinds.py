@@ -3,9 +3,8 @@ socket: rollouts, revisions and conditions, StatefulSets and DaemonSets, Jobs an
 the cluster's clock, drains honouring PodDisruptionBudgets, cascading and namespace
 deletion, Services, ServiceAccounts and the events ``kubectl describe`` shows.
 
-Objects are sent with ``kubectl apply``/``create -f`` (JSON); ``--validate=false`` and full
-resource names keep this module independent of the OpenAPI documents and short names the
-facade serves elsewhere.
+Objects are sent with ``kubectl apply``/``create -f`` (JSON), validated against the facade's
+OpenAPI documents as kubectl does by default.
 """
 
 from __future__ import annotations
@@ -59,7 +58,7 @@ class Kube:
     def apply(self, text: str) -> str:
         path = self.tmp / "objects.yaml"
         path.write_text(text)
-        return self("apply", "--validate=false", "-f", str(path))
+        return self("apply", "-f", str(path))
 
     def json(self, *args: str) -> Any:
         return json.loads(self(*args, "-o", "json"))
@@ -476,7 +475,7 @@ data: {a: "1"}
     (kube.tmp / "late.yaml").write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: late, namespace: team}\n"
     )
-    refused = kube.run("create", "--validate=false", "-f", str(kube.tmp / "late.yaml"), check=False)
+    refused = kube.run("create", "-f", str(kube.tmp / "late.yaml"), check=False)
     assert "because it is being terminated" in refused.stderr
     kube(
         "patch",
@@ -531,7 +530,7 @@ spec: {type: NodePort, selector: {app: web}, ports: [{port: 80}]}
         f"spec: {{clusterIP: {taken}, ports: [{{port: 80}}]}}\n"
     )
     refused = kube.run(
-        "create", "--validate=false", "-f", str(kube.tmp / "clash.yaml"), check=False
+        "create", "-f", str(kube.tmp / "clash.yaml"), check=False
     )
     assert "provided IP is already allocated" in refused.stderr
     kube("label", "service", "web", "tier=front")
