@@ -184,13 +184,9 @@ def test_kubectl_dry_run_server_and_diff_change_nothing(kube: Served, tmp_path: 
     other = json.dumps(
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "other"}, "data": {}}
     )
-    created = _kubectl(
-        config, "create", "--dry-run=server", "-f", "-", stdin=other
-    )
+    created = _kubectl(config, "create", "--dry-run=server", "-f", "-", stdin=other)
     assert created.returncode == 0, created.stderr
-    applied = _kubectl(
-        config, "apply", "--dry-run=server", "-f", "-", stdin=manifest
-    )
+    applied = _kubectl(config, "apply", "--dry-run=server", "-f", "-", stdin=manifest)
     assert applied.returncode == 0, applied.stderr
     deleted = _kubectl(config, "delete", "configmap", "cm", "--dry-run=server")
     assert deleted.returncode == 0, deleted.stderr

@@ -106,9 +106,7 @@ def test_kubectl_apply_get_delete(cluster: Cluster, tmp_path: Path) -> None:
         detail["metadata"]["annotations"]["kube-scheduler-simulator.sigs.k8s.io/selected-node"]
         == "node-a"
     )
-    assert "unchanged" in cluster.kubectl(
-        "apply", "-f", str(tmp_path / "pods.yaml")
-    )
+    assert "unchanged" in cluster.kubectl("apply", "-f", str(tmp_path / "pods.yaml"))
     cluster.kubectl("label", "node", "node-b", "tier=edge")
     assert "tier=edge" in cluster.kubectl("get", "node", "node-b", "--show-labels")
     assert 'pod "web-1" deleted' in cluster.kubectl("delete", "pod", "web-1")

@@ -529,9 +529,7 @@ spec: {type: NodePort, selector: {app: web}, ports: [{port: 80}]}
         f"apiVersion: v1\nkind: Service\nmetadata: {{name: clash}}\n"
         f"spec: {{clusterIP: {taken}, ports: [{{port: 80}}]}}\n"
     )
-    refused = kube.run(
-        "create", "-f", str(kube.tmp / "clash.yaml"), check=False
-    )
+    refused = kube.run("create", "-f", str(kube.tmp / "clash.yaml"), check=False)
     assert "provided IP is already allocated" in refused.stderr
     kube("label", "service", "web", "tier=front")
     assert kube.json("get", "service", "web")["spec"]["clusterIP"] == taken
