@@ -10,7 +10,7 @@ with a random node's token, as a fleet of nodes does. The baseline is a bare Sta
 endpoint doing the same JSON parse/respond, on the same uvicorn settings, driven by the same
 wrk script. The durable run is the same command with ``--data-dir DIR`` (a fresh directory).
 
-Run: python bench/bench_heartbeat.py [--seconds 10] [--connections 64] [--nodes 1500]
+Run: python bench/bench_heartbeat.py [--seconds 10] [--connections 64] [--nodes 600]
 Needs wrk (Debian: apt-get install wrk).
 """
 
@@ -160,7 +160,7 @@ def main() -> None:
     parser.add_argument(
         "--nodes",
         type=int,
-        default=1500,
+        default=600,
         help="nodes, each with its own token (enough that none exceeds its rate limit)",
     )
     parser.add_argument("--rounds", type=int, default=2, help="alternate bare/served rounds")

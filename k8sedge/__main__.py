@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ._version import __version__
@@ -121,8 +122,12 @@ def _serve(args: argparse.Namespace) -> int:
             f"Kubernetes API on {scheme}://{args.host}:{args.kube_port}; kubeconfig: {path}",
             flush=True,
         )
+    # what start-up built lives as long as the server: keep it out of every collection
+    gc.collect()
+    gc.freeze()
     try:
-        asyncio.run(_run_all(servers, backend.cluster))
+        with asyncio.Runner(loop_factory=_loop_factory(servers[0].config)) as runner:
+            runner.run(_run_all(servers, backend.cluster))
     finally:
         backend.cluster.close()  # the last writes reach the data directory
     return 0
@@ -155,6 +160,17 @@ def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
         "ssl_keyfile": args.keyfile,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN,
     }
+
+
+def _loop_factory(config: Any) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """The event loop uvicorn's ``loop`` option names (uvloop where installed): the servers
+    run in one loop of our own, so uvicorn's ``run()`` never gets to choose it."""
+    get_loop_factory = getattr(config, "get_loop_factory", None)
+    if get_loop_factory is not None:  # uvicorn >= 0.36
+        factory: Callable[[], asyncio.AbstractEventLoop] | None = get_loop_factory()
+        return factory
+    config.setup_event_loop()  # older uvicorn: sets the event loop policy
+    return None
 
 
 class _Server(_uvicorn_server()):  # type: ignore[misc]

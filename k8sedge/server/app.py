@@ -17,6 +17,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from .._wire import Dialect, Surface
 from ..errors import BadRequestError, InternalError, K8sEdgeError, NotFoundError
@@ -28,7 +29,13 @@ from .heartbeat import HeartbeatFastPath
 from .http import Call, inline_when_free, threadpool_call
 from .limits import BodyLimit, too_large
 from .openapi import build_openapi
-from .ratelimit import DEFAULT_RATE_LIMIT, RateLimit, RateLimitMiddleware, parse_rate_limit
+from .ratelimit import (
+    DEFAULT_RATE_LIMIT,
+    RateLimit,
+    RateLimiter,
+    RateLimitMiddleware,
+    parse_rate_limit,
+)
 from .routes import error_response, surface_routes
 
 __all__ = ["create_app"]
@@ -50,6 +57,22 @@ def _dialect_for(path: str, surfaces: list[Surface]) -> Dialect:
             if path.startswith(prefix) and len(prefix) > length:
                 best, length = surface.dialect, len(prefix)
     return best
+
+
+class ServedApp(Starlette):
+    """The server's Starlette app, with the heartbeat fast path in front of its middleware
+    (heartbeats skip Starlette's per-request layers; everything else goes through them)."""
+
+    heartbeat: HeartbeatFastPath | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        fast = self.heartbeat
+        if fast is not None:
+            node_id = fast.node_of(scope)
+            if node_id is not None:
+                await fast.serve(node_id, scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(
@@ -161,36 +184,33 @@ def create_app(
         return error_response(_dialect_for(scope["path"], surfaces), too_large(max_body))
 
     limit = parse_rate_limit(rate_limit) if isinstance(rate_limit, str | None) else rate_limit
+    limiter = None if limit is None else RateLimiter(limit, rate_clock)
 
     async def identify_request(scope: Any) -> None:
         await identify(scope, auth, light)
 
     middleware = []
-    if limit is None:
+    if limiter is None:
         middleware.append(Middleware(Identify, auth=auth, call=light))
     else:
         middleware.append(
-            Middleware(
-                RateLimitMiddleware, limit=limit, clock=rate_clock, identify=identify_request
-            )
+            Middleware(RateLimitMiddleware, limiter=limiter, identify=identify_request)
         )
-    edge_surface = next(s for s in surfaces if s.name == "edge")
-    # the heartbeat fast path reads its (small, capped) body itself, before the body limit
-    middleware.append(
-        Middleware(
-            HeartbeatFastPath,
-            surface=edge_surface,
-            op=edge_surface.by_name["update_node_status"],
-            service=edge,
-            auth=auth,
-            call=light,
-        )
-    )
     middleware.append(Middleware(BodyLimit, max_body=max_body, respond=body_too_large))
-    app = Starlette(
+    edge_surface = next(s for s in surfaces if s.name == "edge")
+    app = ServedApp(
         routes=routes,
         middleware=middleware,
         exception_handlers={HTTPException: on_http_error, Exception: on_unexpected},
+    )
+    # the heartbeat fast path reads its (small, capped) body itself, before the body limit
+    app.heartbeat = HeartbeatFastPath(
+        surface=edge_surface,
+        op=edge_surface.by_name["update_node_status"],
+        service=edge,
+        auth=auth,
+        call=light,
+        limiter=limiter,
     )
     app.state.backend = backend
     app.state.admin_token = admin_token_value

@@ -169,10 +169,12 @@ def client_key(scope: Scope) -> str:
     return "ip:" + (str(client[0]) if client else "unknown")
 
 
-async def identify(scope: Scope, auth: Authenticator, call: Call) -> None:
+async def identify(
+    scope: Scope, auth: Authenticator, call: Call, header: str | None = None
+) -> None:
     """Authenticate the request once; keep the ``Principal`` (or the ``UnauthorizedError``)
     in ``scope[PRINCIPAL]`` for rate limiting and the routes."""
-    header = authorization(scope)
+    header = header or authorization(scope)
     if header is not None:
         try:
             scope[PRINCIPAL] = await auth.authenticate_with(header, call)

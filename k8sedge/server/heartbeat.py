@@ -5,23 +5,26 @@ at a 10 s interval), so this route skips Starlette's per-request objects (Reques
 Headers, Response, routing over every route). Its path, scope, body structuring and answer
 all come from the op's declaration, and it calls the same service method as the routed
 handler. Requests it does not recognise — another route, a query string such as
-``?view=full`` — go to the app.
+``?view=full`` — go to the app. It runs in front of the app's middleware (``ServedApp``),
+so it authenticates, rate-limits and answers errors itself, with the same code.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 import orjson
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from .._ops import Op, Source
 from .._wire import Surface
-from ..errors import BadRequestError, K8sEdgeError
+from ..errors import BadRequestError, InternalError, K8sEdgeError
 from ..surfaces.edge.models import NodeStatus, NodeStatusUpdate
-from .auth import Authenticator, authorization
+from .auth import Authenticator, authorization, identify
 from .limits import too_large
+from .ratelimit import RateLimiter
 from .routes import Call, authorize_header
 
 __all__ = ["HeartbeatFastPath"]
@@ -29,6 +32,7 @@ __all__ = ["HeartbeatFastPath"]
 _JSON = (b"content-type", b"application/json")
 _STATUSES = {s.value: s for s in NodeStatus}
 MAX_BODY = 64 * 1024
+log = logging.getLogger("k8sedge.server")
 
 
 def _quick_update(data: dict[str, Any]) -> NodeStatusUpdate | None:
@@ -48,54 +52,66 @@ def _pattern(path: str) -> re.Pattern[str]:
 
 
 class HeartbeatFastPath:
-    """ASGI middleware serving one op directly; everything else passes through."""
+    """Serves one op directly, in front of the app's middleware: it authenticates, applies
+    the rate limit and answers errors in the surface's dialect itself."""
 
     def __init__(
         self,
-        app: ASGIApp,
         surface: Surface,
         op: Op,
         service: Any,
         auth: Authenticator,
         call: Call,
+        limiter: RateLimiter | None,
     ) -> None:
-        self.app = app
         self.surface = surface
         self.op = op
         self.method = getattr(service, op.name)
         self.auth = auth
         self.call = call
+        self.limiter = limiter
         self.path = _pattern(op.path)
         self.body_type = next(p.annotation for p in op.params if p.source is Source.BODY)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def node_of(self, scope: Scope) -> str | None:
+        """The node id if this request is the op's (no query string), else None."""
         if (
             scope["type"] != "http"
             or scope["method"] != self.op.method
             or scope.get("query_string")
         ):
-            await self.app(scope, receive, send)
-            return
+            return None
         match = self.path.match(scope["path"])
-        if match is None:
-            await self.app(scope, receive, send)
-            return
+        return None if match is None else match.group(1)
+
+    async def serve(self, node_id: str, scope: Scope, receive: Receive, send: Send) -> None:
+        header = authorization(scope)
+        if header is not None:
+            await identify(scope, self.auth, self.call, header)
+        headers = [_JSON]
+        if self.limiter is not None:
+            limited, retry_after = self.limiter.admit(scope)
+            if retry_after is not None:
+                await self.limiter.refuse(send, limited, retry_after)
+                return
+            headers += limited
         try:
-            status, body = self.op.status, await self._handle(match.group(1), scope, receive)
+            status, body = self.op.status, await self._handle(node_id, header, scope, receive)
         except K8sEdgeError as exc:
             status, payload = self.surface.dialect.error(exc)
             body = orjson.dumps(payload)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [_JSON, (b"content-length", b"%d" % len(body))],
-            }
-        )
+        except Exception:
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            status, payload = self.surface.dialect.error(InternalError("internal server error", {}))
+            body = orjson.dumps(payload)
+        headers.append((b"content-length", b"%d" % len(body)))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    async def _handle(self, node_id: str, scope: Scope, receive: Receive) -> bytes:
-        authorize_header(self.op, self.auth, authorization(scope), {"node_id": node_id}, scope)
+    async def _handle(
+        self, node_id: str, header: str | None, scope: Scope, receive: Receive
+    ) -> bytes:
+        authorize_header(self.op, self.auth, header, {"node_id": node_id}, scope)
         chunks = []
         size = 0
         more = True

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import PRINCIPAL, Principal, client_key
 
-__all__ = ["RateLimit", "RateLimitMiddleware", "parse_rate_limit"]
+__all__ = ["RateLimit", "RateLimitMiddleware", "RateLimiter", "parse_rate_limit"]
 
 DEFAULT_RATE_LIMIT = "600/minute"
 _PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
@@ -90,31 +90,21 @@ def _client_key(scope: Scope) -> str:
     return client_key(scope)
 
 
-class RateLimitMiddleware:
-    """Applies one token bucket per verified identity (or per client address without one)."""
+class RateLimiter:
+    """The buckets and the answers: ``admit`` a request (its headers, or the seconds to wait),
+    ``refuse`` it with 429. The middleware and the heartbeat fast path share it."""
 
     def __init__(
-        self,
-        app: ASGIApp,
-        limit: RateLimit,
-        clock: Callable[[], float] = time.time,
-        exempt: frozenset[str] = frozenset(),
-        max_keys: int = 100_000,
-        identify: Callable[[Scope], Awaitable[None]] | None = None,
+        self, limit: RateLimit, clock: Callable[[], float] = time.time, max_keys: int = 100_000
     ) -> None:
-        self.app = app
-        self.identify = identify  # authenticates first (one middleware layer, not two)
+        self.limit = limit
         self.buckets = _Buckets(limit, clock, max_keys)
-        self.exempt = exempt
         self._limit_header = (b"x-ratelimit-limit", b"%d" % limit.capacity)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.exempt:
-            await self.app(scope, receive, send)
-            return
-        if self.identify is not None:
-            await self.identify(scope)
-        limit = self.buckets.limit
+    def admit(self, scope: Scope) -> tuple[list[tuple[bytes, bytes]], int | None]:
+        """The ``X-RateLimit-*`` headers for the request, and None if it may go on (else the
+        ``Retry-After`` seconds)."""
+        limit = self.limit
         allowed, tokens, now = self.buckets.take(_client_key(scope))
         reset = math.ceil(now + (limit.capacity - tokens) / limit.rate)
         headers = [
@@ -122,30 +112,63 @@ class RateLimitMiddleware:
             (b"x-ratelimit-remaining", b"%d" % tokens),
             (b"x-ratelimit-reset", b"%d" % reset),
         ]
-        if not allowed:
-            retry_after = max(1, math.ceil((1.0 - tokens) / limit.rate))
-            body = json.dumps(
-                {
-                    "error": True,
-                    "code": "RATE_LIMITED",
-                    "message": f"rate limit of {limit.capacity} requests per "
-                    f"{limit.period:g} s exceeded; retry in {retry_after} s",
-                    "details": {"retry_after": retry_after},
-                }
-            ).encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 429,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                        (b"retry-after", str(retry_after).encode()),
-                        *headers,
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+        if allowed:
+            return headers, None
+        return headers, max(1, math.ceil((1.0 - tokens) / limit.rate))
+
+    async def refuse(
+        self, send: Send, headers: list[tuple[bytes, bytes]], retry_after: int
+    ) -> None:
+        """Answer 429 with the documented error body and ``Retry-After``."""
+        limit = self.limit
+        body = json.dumps(
+            {
+                "error": True,
+                "code": "RATE_LIMITED",
+                "message": f"rate limit of {limit.capacity} requests per "
+                f"{limit.period:g} s exceeded; retry in {retry_after} s",
+                "details": {"retry_after": retry_after},
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(retry_after).encode()),
+                    *headers,
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class RateLimitMiddleware:
+    """Applies one token bucket per verified identity (or per client address without one)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limiter: RateLimiter,
+        exempt: frozenset[str] = frozenset(),
+        identify: Callable[[Scope], Awaitable[None]] | None = None,
+    ) -> None:
+        self.app = app
+        self.identify = identify  # authenticates first (one middleware layer, not two)
+        self.limiter = limiter
+        self.exempt = exempt
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.exempt:
+            await self.app(scope, receive, send)
+            return
+        if self.identify is not None:
+            await self.identify(scope)
+        headers, retry_after = self.limiter.admit(scope)
+        if retry_after is not None:
+            await self.limiter.refuse(send, headers, retry_after)
             return
 
         async def send_with_headers(message: Message) -> None:

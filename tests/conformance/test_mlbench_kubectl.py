@@ -1,5 +1,6 @@
 """A run as ``kubectl`` sees it on the memory cluster (through the Kubernetes API facade):
-its StatefulSet, its workers on their nodes, and a StatefulSet deleted by hand failing it."""
+its StatefulSet and headless Service, its workers on their nodes, and a StatefulSet deleted
+by hand failing it."""
 
 from __future__ import annotations
 
@@ -47,8 +48,16 @@ def test_kubectl_sees_the_run(memory_backend: k8sedge.MemoryBackend, tmp_path: P
             kubectl("get", "pods", "-l", "app=mlbench,component=worker", "-o", "json")
         )["items"]
         assert sorted(p["spec"]["nodeName"] for p in pods) == ["node-0", "node-1"]
+        # the workers' host names for mpirun: a headless Service, as the Helm chart makes
+        services = json.loads(kubectl("get", "services", "-l", "app=mlbench", "-o", "json"))
+        [service] = services["items"]
+        assert service["metadata"]["name"] == "seen-mlbench-worker-k8sedge"
+        assert service["spec"]["clusterIP"] == "None"
+        assert service["spec"]["selector"]["set"] == "seen"
         assert client.mlbench.runs.get(run.id).state is RunState.STARTED
         kubectl("delete", "statefulset", "seen-mlbench-worker-k8sedge")
-    failed = client.mlbench.runs.get(run.id)
-    assert failed.state is RunState.FAILED
-    assert client.mlbench.pods.list() == []
+        failed = client.mlbench.runs.get(run.id)
+        assert failed.state is RunState.FAILED
+        assert client.mlbench.pods.list() == []
+        left = json.loads(kubectl("get", "services", "-l", "app=mlbench", "-o", "json"))
+        assert left["items"] == []  # the run's Service went with it

@@ -170,3 +170,61 @@ def test_serve_rejects_bad_options() -> None:
         timeout=30,
     )
     assert out.returncode == 2 and "--keyfile" in out.stderr
+
+
+def test_heartbeats_are_rate_limited_and_authenticated(
+    memory_backend: k8sedge.MemoryBackend,
+) -> None:
+    """Heartbeats take the fast path in front of the middleware: the same bucket per token,
+    the same headers and 429, the same 401/403 bodies."""
+    clock = ManualClock(1_800_000_000.0)
+    app = create_app(memory_backend, rate_limit="3/second", rate_clock=clock.now)
+    with k8sedge.Client(backend=memory_backend) as client:
+        mine = client.edge.nodes.register(name="beat-1", address="10.0.0.1")
+        other = client.edge.nodes.register(name="beat-2", address="10.0.0.2")
+        token = client.edge.tokens.generate(mine.id, "1h").token
+    node = {"Authorization": f"Bearer {token}"}
+    beat = {"heartbeat": True}
+    with httpx.Client(transport=SyncASGITransport(app), base_url="http://t") as http:
+        answers = [http.put(f"/api/v1/nodes/{mine.id}/status", json=beat, headers=node)]
+        answers += [http.put(f"/api/v1/nodes/{mine.id}/status", json=beat, headers=node)]
+        assert [a.status_code for a in answers] == [200, 200]
+        assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["2", "1"]
+        assert answers[0].headers["x-ratelimit-limit"] == "3"
+        # the token's bucket is one across routes: a read takes the last token
+        assert http.get(f"/api/v1/nodes/{mine.id}", headers=node).status_code == 200
+        refused = http.put(f"/api/v1/nodes/{mine.id}/status", json=beat, headers=node)
+        assert refused.status_code == 429 and refused.json()["code"] == "RATE_LIMITED"
+        assert refused.headers["retry-after"] == "1"
+        clock.advance(1.0)
+        forbidden = http.put(f"/api/v1/nodes/{other.id}/status", json=beat, headers=node)
+        assert forbidden.status_code == 403 and forbidden.json()["code"] == "FORBIDDEN"
+        assert "x-ratelimit-remaining" in forbidden.headers
+        anonymous = http.put(f"/api/v1/nodes/{mine.id}/status", json=beat)
+        assert anonymous.status_code == 401 and anonymous.json()["error"] is True
+        forged = {"Authorization": f"Bearer {token[:-4]}AAAA"}
+        bad = http.put(f"/api/v1/nodes/{mine.id}/status", json=beat, headers=forged)
+        assert bad.status_code == 401 and "invalid token" in bad.json()["message"]
+
+
+def test_heartbeat_fast_path_answers_a_bug_in_the_dialect(
+    memory_backend: k8sedge.MemoryBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unexpected exception on the fast path is the edge API's 500 body, not a dropped
+    connection (a fault injected into the backend)."""
+    app = create_app(memory_backend, rate_limit="off")
+    admin = {"Authorization": f"Bearer {app.state.admin_token}"}
+    with k8sedge.Client(backend=memory_backend) as client:
+        node = client.edge.nodes.register(name="beat-3", address="10.0.0.3")
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("injected")
+
+    monkeypatch.setattr(app.heartbeat, "method", broken)  # type: ignore[attr-defined]
+    with httpx.Client(transport=SyncASGITransport(app), base_url="http://t") as http:
+        answer = http.put(
+            f"/api/v1/nodes/{node.id}/status", json={"heartbeat": True}, headers=admin
+        )
+        assert answer.status_code == 500
+        assert answer.json()["code"] == "INTERNAL_ERROR"
+        assert http.get("/api/v1/health").status_code == 200

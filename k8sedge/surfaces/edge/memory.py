@@ -9,7 +9,7 @@ from ..._version import __version__
 from ...errors import BadRequestError, NotFoundError
 from ...memory import Cluster
 from ...memory.nodes import NodeRecord
-from ...memory.tokens import ADMIN_SUBJECT
+from ...memory.tokens import ADMIN_SUBJECT, MAX_CACHED
 from ...memory.workloads import DeploymentRecord, WorkloadRecord
 from ...pagination import check_page, page_of
 from ...timeutil import to_datetime
@@ -59,6 +59,7 @@ class MemoryEdge:
 
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
+        self._validations: dict[str, TokenValidation] = {}  # answers for valid tokens
 
     # -- views -------------------------------------------------------------------------------
 
@@ -179,7 +180,7 @@ class MemoryEdge:
         registered or offline: then the full path runs)."""
         cluster = self.cluster
         with cluster.lock:
-            now = cluster.tick()
+            now = cluster.tick_lazily()
             record = cluster.nodes.require(node_id)
             if (
                 record.reported != "active"
@@ -332,8 +333,17 @@ class MemoryEdge:
 
     def validate_token(self, token: str) -> TokenValidation:
         with self.cluster.lock:
-            claims, reason = self.cluster.tokens.decode(token)
-            return token_validation(claims, reason, self.cluster.nodes.by_id.__contains__)
+            claims, reason = self.cluster.tokens.decode(token)  # expiry, revocation: each time
+            by_id = self.cluster.nodes.by_id
+            known = self._validations.get(token) if claims is not None else None
+            if known is not None and (known.node_id is None or known.node_id in by_id):
+                return known  # frozen: the same answer for a token still valid
+            result = token_validation(claims, reason, by_id.__contains__)
+            if result.valid:
+                if len(self._validations) >= MAX_CACHED:
+                    self._validations.clear()
+                self._validations[token] = result
+            return result
 
     def revoke_token(self, token: str) -> OperationResult:
         with self.cluster.lock:

@@ -28,7 +28,15 @@ from .models import (
     Run,
     RunRequest,
 )
-from .runs import NAMESPACE, RUN_LABEL, WORKER_SELECTOR, RunRecord, Worker, statefulset
+from .runs import (
+    NAMESPACE,
+    RUN_LABEL,
+    WORKER_SELECTOR,
+    RunRecord,
+    Worker,
+    headless_service,
+    statefulset,
+)
 from .wire import reply
 
 __all__ = ["MLBenchState", "MemoryMLBench"]
@@ -118,9 +126,13 @@ class MLBenchState:
             self.stop(record)
 
     def stop(self, record: RunRecord) -> None:
-        """The workers go: the StatefulSet is deleted, and with it its pods."""
-        if self.cluster.store.find("statefulsets", record.set_name, NAMESPACE) is not None:
-            self.cluster.delete("statefulsets", record.set_name, NAMESPACE)
+        """The workers go: the StatefulSet is deleted, and with it its pods; so does the
+        run's headless Service."""
+        for plural in ("statefulsets", "services"):
+            found = self.cluster.store.find(plural, record.set_name, NAMESPACE)
+            labels = (found or {}).get("metadata", {}).get("labels") or {}
+            if found is not None and labels.get(RUN_LABEL) == str(record.id):
+                self.cluster.delete(plural, record.set_name, NAMESPACE)
 
     def live(self) -> dict[str, dict[str, str]]:
         """The worker pods: name -> labels."""
@@ -222,13 +234,20 @@ class MemoryMLBench:
             book = state.book
             book.check_new()
             record = book.add(request, now)
+            made: list[str] = []
             try:
                 if self.cluster.store.find("statefulsets", record.set_name, NAMESPACE):
                     raise reply(
                         ConflictError, f"a StatefulSet named {record.set_name} already exists"
                     )
                 self.cluster.create("statefulsets", statefulset(record))
+                made.append("statefulsets")
+                if self.cluster.store.find("services", record.set_name, NAMESPACE) is None:
+                    self.cluster.create("services", headless_service(record))
+                    made.append("services")
             except BaseException:
+                for plural in reversed(made):  # nothing half-made
+                    self.cluster.delete(plural, record.set_name, NAMESPACE)
                 book.runs.pop(record.id, None)
                 book.next_id -= 1
                 raise
