@@ -204,6 +204,7 @@ class Journal:
         self._meta: dict[str, bytes] = {}
         self._heartbeats: dict[str, float] = {}
         self._beat_lock = threading.Lock()
+        self._db_lock = threading.Lock()  # commits and the heartbeat flusher take turns
         self._last_events_trim = 0
         self._flusher: threading.Thread | None = None
         self._stop = threading.Event()
@@ -291,82 +292,96 @@ class Journal:
         series, self._series = self._series, []
         forgotten, self._forgotten = self._forgotten, []
         meta, self._meta = self._meta, {}
-        db = self.db
-        db.execute("BEGIN")
-        try:
-            for (kind, key), obj in objects.items():
-                if obj is None:
-                    db.execute("DELETE FROM objects WHERE kind = ? AND key = ?", (kind, key))
-                else:
-                    db.execute(  # an upsert keeps the row, so objects keep their order
-                        "INSERT INTO objects VALUES (?, ?, ?) ON CONFLICT (kind, key) "
-                        "DO UPDATE SET value = excluded.value",
-                        (kind, key, orjson.dumps(obj)),
+        gone = [name for name, state in nodes.items() if state is None]
+        if gone:  # a deleted node's pending heartbeat is not written
+            with self._beat_lock:
+                for name in gone:
+                    self._heartbeats.pop(name, None)
+        with self._db_lock:
+            db = self.db
+            db.execute("BEGIN")
+            try:
+                for (kind, key), obj in objects.items():
+                    if obj is None:
+                        db.execute("DELETE FROM objects WHERE kind = ? AND key = ?", (kind, key))
+                    else:
+                        db.execute(  # an upsert keeps the row, so objects keep their order
+                            "INSERT INTO objects VALUES (?, ?, ?) ON CONFLICT (kind, key) "
+                            "DO UPDATE SET value = excluded.value",
+                            (kind, key, orjson.dumps(obj)),
+                        )
+                if events:
+                    db.executemany(
+                        "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?)",
+                        [
+                            (
+                                rv,
+                                kind,
+                                kind_type,
+                                orjson.dumps(obj if isinstance(obj, dict) else obj()),
+                            )
+                            for rv, kind, kind_type, obj in events
+                        ],
                     )
-            if events:
-                db.executemany(
-                    "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?)",
-                    [
-                        (rv, kind, kind_type, orjson.dumps(obj if isinstance(obj, dict) else obj()))
-                        for rv, kind, kind_type, obj in events
-                    ],
-                )
-                newest = events[-1][0]
-                if newest - self._last_events_trim > EVENTS_KEPT // 4:
-                    db.execute("DELETE FROM events WHERE rv <= ?", (newest - EVENTS_KEPT,))
-                    self._last_events_trim = newest
-            for name, state in nodes.items():
-                if state is None:
-                    db.execute("DELETE FROM nodes WHERE name = ?", (name,))
-                    db.execute("DELETE FROM heartbeats WHERE name = ?", (name,))
-                else:
-                    db.execute(
-                        "INSERT INTO nodes VALUES (?, ?) ON CONFLICT (name) "
-                        "DO UPDATE SET value = excluded.value",
-                        (name, orjson.dumps(state())),
-                    )
-            for (kind, key), value in records.items():
-                if value is None:
-                    db.execute("DELETE FROM records WHERE kind = ? AND key = ?", (kind, key))
-                else:
-                    db.execute(
-                        "INSERT OR REPLACE INTO records VALUES (?, ?, ?)",
-                        (kind, key, value if isinstance(value, bytes) else orjson.dumps(value)),
-                    )
-            if revocations:
-                db.executemany("INSERT OR REPLACE INTO revocations VALUES (?, ?)", revocations)
-            for table, owner in forgotten:
-                column = "owner" if table == "series" else "node"
-                db.execute(f"DELETE FROM {table} WHERE {column} = ?", (owner,))
-            if samples:
-                db.executemany("INSERT INTO samples VALUES (?, ?, ?)", samples)
-            if series:
-                db.executemany("INSERT INTO series VALUES (?, ?, ?, ?, ?, ?)", series)
-            for key, value in meta.items():
-                db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+                    newest = events[-1][0]
+                    if newest - self._last_events_trim > EVENTS_KEPT // 4:
+                        db.execute("DELETE FROM events WHERE rv <= ?", (newest - EVENTS_KEPT,))
+                        self._last_events_trim = newest
+                for name, state in nodes.items():
+                    if state is None:
+                        db.execute("DELETE FROM nodes WHERE name = ?", (name,))
+                        db.execute("DELETE FROM heartbeats WHERE name = ?", (name,))
+                    else:
+                        db.execute(
+                            "INSERT INTO nodes VALUES (?, ?) ON CONFLICT (name) "
+                            "DO UPDATE SET value = excluded.value",
+                            (name, orjson.dumps(state())),
+                        )
+                for (kind, key), value in records.items():
+                    if value is None:
+                        db.execute("DELETE FROM records WHERE kind = ? AND key = ?", (kind, key))
+                    else:
+                        db.execute(
+                            "INSERT OR REPLACE INTO records VALUES (?, ?, ?)",
+                            (kind, key, value if isinstance(value, bytes) else orjson.dumps(value)),
+                        )
+                if revocations:
+                    db.executemany("INSERT OR REPLACE INTO revocations VALUES (?, ?)", revocations)
+                for table, owner in forgotten:
+                    column = "owner" if table == "series" else "node"
+                    db.execute(f"DELETE FROM {table} WHERE {column} = ?", (owner,))
+                if samples:
+                    db.executemany("INSERT INTO samples VALUES (?, ?, ?)", samples)
+                if series:
+                    db.executemany("INSERT INTO series VALUES (?, ?, ?, ?, ?, ?)", series)
+                for key, value in meta.items():
+                    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
 
     def flush_heartbeats(self) -> int:
         """Write the heartbeat times collected since the last flush; returns how many."""
         with self._beat_lock:
             beats, self._heartbeats = self._heartbeats, {}
         if beats:
-            with contextlib.suppress(sqlite3.Error):
-                self.db.executemany(
-                    "INSERT OR REPLACE INTO heartbeats VALUES (?, ?)", list(beats.items())
+            with self._db_lock, contextlib.suppress(sqlite3.Error):
+                self.db.executemany(  # only for nodes still kept
+                    "INSERT OR REPLACE INTO heartbeats SELECT ?, ? "
+                    "WHERE EXISTS (SELECT 1 FROM nodes WHERE name = ?1)",
+                    list(beats.items()),
                 )
         return len(beats)
 
-    def start_flusher(self, lock: Any) -> None:
-        """Flush heartbeats every ``HEARTBEAT_FLUSH`` seconds (under ``lock``)."""
+    def start_flusher(self) -> None:
+        """Flush heartbeats every ``HEARTBEAT_FLUSH`` seconds, in a thread of its own that
+        takes turns with commits for the database but never holds the cluster's lock (so
+        heartbeats on the event loop never wait for it)."""
 
         def run() -> None:
             while not self._stop.wait(HEARTBEAT_FLUSH):
-                with lock:
-                    self.flush_heartbeats()
+                self.flush_heartbeats()
 
         self._flusher = threading.Thread(target=run, name="k8sedge-heartbeats", daemon=True)
         self._flusher.start()
@@ -382,10 +397,11 @@ class Journal:
         self._forgotten.clear()
         with self._beat_lock:
             self._heartbeats.clear()
-        self.db.execute("BEGIN")
-        for table in ("objects", "nodes", "heartbeats", "records", "samples", "series"):
-            self.db.execute(f"DELETE FROM {table}")
-        self.db.execute("COMMIT")
+        with self._db_lock:
+            self.db.execute("BEGIN")
+            for table in ("objects", "nodes", "heartbeats", "records", "samples", "series"):
+                self.db.execute(f"DELETE FROM {table}")
+            self.db.execute("COMMIT")
 
     def close(self) -> None:
         self._stop.set()

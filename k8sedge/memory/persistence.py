@@ -136,7 +136,7 @@ class Durability:
             raise
         self._attach()
         cluster.lock.on_release = self.commit
-        self.journal.start_flusher(cluster.lock)
+        self.journal.start_flusher()
 
     # -- start -------------------------------------------------------------------------------
 

@@ -123,3 +123,31 @@ def test_every_surface_comes_back_after_sigkill(tmp_path: Path) -> None:
             assert client.cello.hosts.get(host.id).name == "compute"
     finally:
         server.stop()
+
+
+def test_heartbeats_reach_the_disk_within_a_second(tmp_path: Path) -> None:
+    """Heartbeats are written behind by at most ``HEARTBEAT_FLUSH`` (1 s): a SIGKILL 1.5 s
+    after the last one keeps it, and a deleted node's heartbeats stay gone."""
+    import time
+
+    data = tmp_path / "data"
+    data.mkdir()
+    server = ServeProcess(data)
+    server.start()
+    try:
+        with k8sedge.connect(server.url, token=ADMIN) as admin:
+            kept = admin.edge.nodes.register(name="beating", address="10.0.0.1")
+            gone = admin.edge.nodes.register(name="leaving", address="10.0.0.2")
+            for _ in range(3):
+                beat = admin.edge.nodes.heartbeat(kept.id).last_heartbeat
+                admin.edge.nodes.heartbeat(gone.id)
+            admin.edge.nodes.delete(gone.id)
+        time.sleep(1.5)
+        server.kill()
+        server.start()
+        with k8sedge.connect(server.url, token=ADMIN) as admin:
+            assert admin.edge.nodes.get(kept.id).last_heartbeat == beat
+            again = admin.edge.nodes.register(name="leaving", address="10.0.0.2")
+            assert admin.edge.nodes.get(again.id).last_heartbeat is None
+    finally:
+        server.stop()
