@@ -4,8 +4,8 @@
   memory backend with a data directory, as a ratio of the same run without one;
 - restart: a directory holding 10,000 nodes and 1,000,000 metric points, opened again.
 
-The crash test and the heartbeat ratio (through `k8sedge serve --data-dir`) are in
-bench/bench_crash.py.
+The crash test is bench/bench_crash.py; the heartbeat ratio through `k8sedge serve
+--data-dir` is bench/bench_heartbeat.py.
 
 Run: python bench/bench_durable.py [--nodes 2000] [--restart-nodes 10000] [--points 1000000]
 """
