@@ -26,6 +26,7 @@ __all__ = [
 
 SERVICE_CIDR = "10.96.0.0/12"  # kube-apiserver's --service-cluster-ip-range in kubeadm/kind
 NODE_PORTS = range(30000, 32768)
+NAME_LABEL = "kubernetes.io/metadata.name"  # on every namespace (GA in v1.22)
 IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 JOB_UID_LABELS = ("batch.kubernetes.io/controller-uid", "controller-uid")
 JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
@@ -342,6 +343,9 @@ def admit(
     _defaults(plural, obj)
     uid = None
     if plural == "namespaces":
+        # kube-apiserver's Canonicalize: the label always names the namespace
+        labels = meta.get("labels")
+        meta["labels"] = {**(labels if isinstance(labels, dict) else {}), NAME_LABEL: meta["name"]}
         spec = obj["spec"]
         if existing is None:
             spec.setdefault("finalizers", ["kubernetes"])

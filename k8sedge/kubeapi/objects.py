@@ -48,10 +48,32 @@ def _protobuf_frame(event: str, obj: dict[str, Any]) -> bytes:
         return b""
 
 
+def check_type(target: Target, obj: dict[str, Any]) -> None:
+    """A body's ``apiVersion`` and ``kind``, where given, are those of the path (400 Bad
+    Request, as the API server's decoder answers): a Service is never stored as a Pod."""
+    info = target.info
+    version, kind = obj.get("apiVersion"), obj.get("kind")
+    if version not in (None, "") and version != info.api_version:
+        raise BadRequestError(
+            f"the API version in the data ({str(version)[:100]}) does not match the expected "
+            f"API version ({info.api_version})",
+            {"reason": "BadRequest"},
+        )
+    if kind not in (None, "") and kind != info.kind:
+        shown = str(kind)[:100]
+        raise BadRequestError(
+            f'{shown} in version "{info.api_version.rpartition("/")[2]}" cannot be handled as '
+            f"a {info.kind}: the kind in the data ({shown}) does not match the expected kind "
+            f"({info.kind})",
+            {"reason": "BadRequest"},
+        )
+
+
 def body_object(obj: Any, target: Target) -> dict[str, Any]:
     """A request body (read in its media type) as an object of ``target``'s namespace."""
     if not isinstance(obj, dict):
         raise BadRequestError("the body must be an object", {"body": "not an object"})
+    check_type(target, obj)
     metadata = obj.setdefault("metadata", {})
     if not isinstance(metadata, dict):
         raise InvalidError(target.info, target.name or "", [("metadata", "must be an object")])
@@ -408,6 +430,7 @@ class Objects:
                 strip_results(obj)  # what the facade rendered on read is not state
         else:
             obj = apply_patch(content_type, current, body)
+            check_type(target, obj)
             if not isinstance(obj.get("metadata"), dict):
                 raise InvalidError(
                     target.info, target.name or "", [("metadata", "must be an object")]

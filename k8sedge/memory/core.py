@@ -29,7 +29,7 @@ from ..clock import Clock, SystemClock
 from ..engine import NodeTable, Scheduler
 from ..engine.types import Budget
 from ..errors import BadRequestError, ConflictError, NotFoundError
-from ..kube.admission import admit, forbid_namespace_deletion
+from ..kube.admission import NAME_LABEL, admit, forbid_namespace_deletion
 from ..kube.controllers import Controllers
 from ..kube.events import EventRecorder
 from ..kube.kinds import KINDS, kind_info
@@ -83,7 +83,14 @@ class Extension(Protocol):
 
 INITIAL_OBJECTS: list[tuple[str, dict[str, Any]]] = [
     *[
-        ("namespaces", {"metadata": {"name": n}})
+        (
+            "namespaces",
+            {
+                "metadata": {"name": n, "labels": {NAME_LABEL: n}},
+                "spec": {"finalizers": ["kubernetes"]},
+                "status": {"phase": "Active"},
+            },
+        )
         for n in ("default", "kube-system", "kube-public", "kube-node-lease")
     ],
     (

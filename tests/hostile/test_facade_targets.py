@@ -226,6 +226,56 @@ def test_the_facade_holds_names_to_the_api_servers_rules(kube: Served) -> None:
     assert kube.snapshot() == before
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        (
+            "/api/v1/namespaces/default/pods",
+            {"apiVersion": "v1", "kind": "Service", "spec": {"ports": [{"port": 80}]}},
+            'Service in version "v1" cannot be handled as a Pod',
+        ),
+        (
+            "/api/v1/namespaces/default/pods",
+            {"apiVersion": "apps/v1", "kind": "Pod", "spec": {"containers": []}},
+            "the API version in the data (apps/v1) does not match the expected API version (v1)",
+        ),
+        (
+            "/apis/apps/v1/namespaces/default/deployments",
+            {"apiVersion": "v1", "kind": "ConfigMap", "data": {"a": "1"}},
+            "does not match the expected API version (apps/v1)",
+        ),
+        (CM, {"apiVersion": "v1", "kind": ["ConfigMap"]}, "cannot be handled as a ConfigMap"),
+    ],
+)
+def test_a_body_of_another_kind_is_400_and_stores_nothing(
+    kube: Served, path: str, body: dict[str, object], message: str
+) -> None:
+    """kube-apiserver's decoder refuses a body whose apiVersion or kind is not the path's;
+    the facade did store a Service in the pods collection."""
+    before = kube.snapshot()
+    answer = kube.http.post(path, json={**body, "metadata": {"name": "wrong"}})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["reason"] == "BadRequest" and message in answer.json()["message"]
+    assert kube.snapshot() == before
+
+
+def test_a_patch_or_replace_cannot_change_the_kind(kube: Served) -> None:
+    _configmap(kube, "kept")
+    before = kube.snapshot()
+    patched = kube.http.patch(
+        f"{CM}/kept",
+        json={"kind": "Secret"},
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert patched.status_code == 400 and patched.json()["reason"] == "BadRequest"
+    replaced = kube.http.put(
+        f"{CM}/kept",
+        json={"apiVersion": "apps/v1", "kind": "ConfigMap", "metadata": {"name": "kept"}},
+    )
+    assert replaced.status_code == 400 and "API version" in replaced.json()["message"]
+    assert kube.snapshot() == before
+
+
 def test_the_sdk_accepts_the_names_of_kube_schedulers_test_cases() -> None:
     import k8sedge
 
