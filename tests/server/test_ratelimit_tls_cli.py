@@ -228,3 +228,26 @@ def test_heartbeat_fast_path_answers_a_bug_in_the_dialect(
         assert answer.status_code == 500
         assert answer.json()["code"] == "INTERNAL_ERROR"
         assert http.get("/api/v1/health").status_code == 200
+
+
+def test_serve_runs_the_event_loop_uvicorn_is_told_to() -> None:
+    """``serve`` runs its servers in a loop of its own: it must be uvloop where installed
+    (it once ran the default asyncio loop whatever uvicorn's ``loop`` option said)."""
+    import asyncio
+
+    import uvicorn
+    import uvloop
+
+    from k8sedge.__main__ import _loop_factory, _uvicorn_options
+
+    options = _uvicorn_options(
+        type(
+            "Args",
+            (),
+            {"access_log": False, "log_level": "info", "certfile": None, "keyfile": None},
+        )()
+    )
+    assert options["loop"] == "uvloop" and options["http"] == "httptools"
+    factory = _loop_factory(uvicorn.Config(lambda: None, **options))
+    with asyncio.Runner(loop_factory=factory) as runner:
+        assert isinstance(runner.get_loop(), uvloop.Loop)
