@@ -40,7 +40,7 @@ from .discovery import (
     version,
 )
 from .eviction import evict
-from .media import APPLY_PATCH, media_type, read_body, respond
+from .media import APPLY_PATCH, collect_warnings, media_type, read_body, respond
 from .objects import dry_run
 from .paths import REFUSED, Target, parse_target
 from .protobuf import PROTOBUF
@@ -178,6 +178,7 @@ class KubeAPI:
         return respond(request, review(group_version, parts[0], body), 201)
 
     async def _dispatch(self, request: Request, target: Target) -> Response:
+        collect_warnings()
         method, objects, params = request.method, self.objects, request.query_params
         dry = dry_run(params) if method != "GET" else False
         table = objects.table_request(request.headers.get("accept"), params)

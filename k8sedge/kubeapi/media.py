@@ -10,6 +10,8 @@ them by their ``Content-Type``).
 
 from __future__ import annotations
 
+import json
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -24,10 +26,30 @@ __all__ = [
     "PATCH_TYPES",
     "NotAcceptableError",
     "UnsupportedMediaTypeError",
+    "collect_warnings",
     "media_type",
     "read_body",
     "respond",
+    "warn",
 ]
+
+MAX_WARNINGS = 50
+_warnings: ContextVar[list[str] | None] = ContextVar("k8sedge_kube_warnings", default=None)
+
+
+def collect_warnings() -> None:
+    """Start collecting this request's warnings (its task's context; worker threads the
+    request runs in share the list), answered as ``Warning`` headers by ``respond``."""
+    _warnings.set([])
+
+
+def warn(message: str) -> None:
+    """A warning for the client (``Warning: 299 - "<message>"``, as kube-apiserver sends
+    them and kubectl prints them); ignored outside a request."""
+    collected = _warnings.get()
+    if collected is not None and len(collected) < MAX_WARNINGS and message not in collected:
+        collected.append(message)
+
 
 JSON = "application/json"
 YAML = "application/yaml"
@@ -134,7 +156,14 @@ def _choose(header: str | None) -> str:
 
 
 def respond(request: Request, data: Any, status: int = 200) -> Response:
-    """``data`` in the media type the client prefers."""
+    """``data`` in the media type the client prefers, with the request's warnings."""
+    response = _respond(request, data, status)
+    for message in _warnings.get() or ():
+        response.headers.append("Warning", f"299 - {json.dumps(message)}")
+    return response
+
+
+def _respond(request: Request, data: Any, status: int) -> Response:
     kind = _choose(request.headers.get("accept"))
     if kind == PROTOBUF and isinstance(data, dict) and data.get("kind") != "Table":
         try:

@@ -26,6 +26,7 @@ from ..kube.validation import InvalidError, check_api_server_names
 from ..memory import Cluster
 from ..memory.watch import watch_events_async
 from .apply import track_update
+from .media import warn
 from .paths import Target
 from .protobuf import PROTOBUF, ProtobufError, encode, watch_frame
 from .schema import strict_error, unknown_fields
@@ -162,21 +163,27 @@ def watch_timeout(params: Any) -> float | None:
 
 def check_fields(target: Target, body: Any, params: Any) -> None:
     """``fieldValidation``: ``Strict`` refuses fields the kind does not have (400), as
-    kube-apiserver's strict decoding; ``Warn``, ``Ignore`` or none keep them."""
+    kube-apiserver's strict decoding; otherwise they are dropped from ``body``, with a
+    warning for each under ``Warn`` (the API server's default) and silently under
+    ``Ignore``."""
     directive = (params.get("fieldValidation") if params is not None else None) or ""
     if directive not in ("", "Ignore", "Warn", "Strict"):
         raise BadRequestError(
             f"fieldValidation must be Ignore, Warn or Strict, not {directive[:40]!r}",
             {"fieldValidation": directive[:40]},
         )
-    if directive != "Strict" or not isinstance(body, dict):
+    if not isinstance(body, dict):
         return
     info = target.info
     kind = info.kind if target.subresource != "scale" else "Scale"
     version = info.api_version if target.subresource != "scale" else "autoscaling/v1"
-    unknown = [f for f in unknown_fields(body, version, kind) if not f.startswith("$")]
-    if unknown:
+    strict = directive == "Strict"
+    unknown = unknown_fields(body, version, kind, drop=not strict)
+    if unknown and strict:
         raise strict_error(kind, version, unknown)
+    if directive != "Ignore":
+        for field in unknown:
+            warn(f'unknown field "{field[:200]}"')
 
 
 def dry_run(params: Any) -> bool:

@@ -150,37 +150,47 @@ def _refs(node: Any) -> Iterator[str]:
             yield from _refs(item)
 
 
-def unknown_fields(obj: Any, api_version: str, kind: str) -> list[str]:
+def unknown_fields(obj: Any, api_version: str, kind: str, *, drop: bool = False) -> list[str]:
     """Paths of fields the kind does not have (``spec.replics``), as strict decoding finds
-    them; ``[]`` for a kind without a schema."""
+    them (at most ``MAX_REPORTED``); with ``drop``, every one of them is also removed from
+    ``obj``, as the API server's decoder drops them. ``[]`` for a kind without a schema."""
     name = kind_definition(api_version, kind)
     if name is None:
         return []
     found: list[str] = []
-    _walk(obj, definitions()[name], "", found)
+    _walk(obj, definitions()[name], "", found, drop)
     return found
 
 
-def _walk(value: Any, schema: dict[str, Any], path: str, found: list[str]) -> None:
+MAX_REPORTED = 50
+
+
+def _walk(value: Any, schema: dict[str, Any], path: str, found: list[str], drop: bool) -> None:
     schema = resolve(schema)
-    if len(found) > 50:
+    if len(found) >= MAX_REPORTED and not drop:
         return
     if isinstance(value, dict):
         properties = schema.get("properties")
         extra = schema.get("additionalProperties")
+        unknown = []
         for key, item in value.items():
             if key.startswith("$"):
                 continue  # strategic merge patch directives
             where = f"{path}.{key}" if path else key
             if properties is not None and key in properties:
-                _walk(item, properties[key], where, found)
+                _walk(item, properties[key], where, found, drop)
             elif isinstance(extra, dict):
-                _walk(item, extra, where, found)
+                _walk(item, extra, where, found, drop)
             elif properties is not None and not (path == "" and key in ("apiVersion", "kind")):
-                found.append(where)
+                unknown.append(key)
+                if len(found) < MAX_REPORTED:
+                    found.append(where)
+        if drop:
+            for key in unknown:
+                del value[key]
     elif isinstance(value, list) and isinstance(schema.get("items"), dict):
         for i, item in enumerate(value):
-            _walk(item, schema["items"], f"{path}[{i}]", found)
+            _walk(item, schema["items"], f"{path}[{i}]", found, drop)
 
 
 def strict_error(kind: str, api_version: str, fields: list[str]) -> BadRequestError:

@@ -171,6 +171,34 @@ def test_validation_and_explain_use_the_openapi_documents(kube: Kube) -> None:
     assert "unschedulable\t<boolean>" in kube.ok("explain", "nodes.spec")
 
 
+def test_unknown_fields_are_dropped_with_a_warning_unless_strict(kube: Kube) -> None:
+    """kube-apiserver's ``fieldValidation``: ``Warn`` (kubectl's ``--validate=warn``, and the
+    server's default) drops each unknown field and says so in a ``Warning`` header, which
+    kubectl prints; ``Ignore`` drops them silently; ``Strict`` refused them (above)."""
+    kube.run("create", "namespace", "wire")
+    typo = DEPLOYMENT.replace("replicas: 2", "replics: 2").replace("name: ssa", "name: warned")
+    done = kube.run("create", "--validate=warn", "-f", "-", stdin=typo)
+    assert done.returncode == 0, done.stderr
+    assert 'Warning: unknown field "spec.replics"' in done.stderr
+    warned = json.loads(kube.ok("get", "deploy", "warned", "-n", "wire", "-o", "json"))
+    assert "replics" not in warned["spec"] and warned["spec"]["replicas"] == 1  # defaulted
+    quiet = typo.replace("name: warned", "name: quiet")
+    done = kube.run("create", "--validate=ignore", "-f", "-", stdin=quiet)
+    assert done.returncode == 0 and "Warning" not in done.stderr, done.stderr
+    assert (
+        "replics"
+        not in json.loads(kube.ok("get", "deploy", "quiet", "-n", "wire", "-o", "json"))["spec"]
+    )
+    # a client that sends no fieldValidation gets the server's default, Warn
+    answer = httpx.post(
+        f"{kube.url}/api/v1/namespaces/wire/configmaps",
+        json={"metadata": {"name": "plain", "colour": "red"}, "data": {"a": "1"}},
+    )
+    assert answer.status_code == 201
+    assert answer.headers.get_list("warning") == ['299 - "unknown field \\"metadata.colour\\""']
+    assert "colour" not in answer.json()["metadata"]
+
+
 def test_server_side_apply_owns_fields_and_reports_conflicts(kube: Kube) -> None:
     """Conflict messages as kube-apiserver's field manager writes them (k8s.io/apiserver
     ``pkg/endpoints/handlers/fieldmanager`` ``TestApplyConflict``-style: 409, one line per
