@@ -134,7 +134,7 @@ def served(
     port = free_port()
     admin = secrets.token_urlsafe(32)
     command = [sys.executable, "-m", "k8sedge", "serve", "--port", str(port)]
-    command += ["--admin-token", admin]
+    command += [f"--admin-token={admin}"]
     if data_dir is not None:
         command += ["--data-dir", data_dir]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)

@@ -22,7 +22,7 @@ from .._ops import Op, Source
 from .._wire import Surface
 from ..errors import BadRequestError, InternalError, K8sEdgeError
 from ..surfaces.edge.models import NodeStatus, NodeStatusUpdate
-from .auth import Authenticator, authorization, identify
+from .auth import PRINCIPAL, Authenticator, authorization
 from .limits import too_large
 from .ratelimit import RateLimiter
 from .routes import Call, authorize_header
@@ -35,16 +35,23 @@ MAX_BODY = 64 * 1024
 log = logging.getLogger("k8sedge.server")
 
 
+_UPDATES = {
+    (status, heartbeat): NodeStatusUpdate(status=status, heartbeat=heartbeat)
+    for status in (None, *NodeStatus)
+    for heartbeat in (True, False)
+}
+
+
 def _quick_update(data: dict[str, Any]) -> NodeStatusUpdate | None:
     """The common heartbeat body without the general structuring; None if unusual."""
-    if data.keys() - {"status", "heartbeat"}:
+    if len(data) > 2 or data.keys() - {"status", "heartbeat"}:
         return None
     heartbeat = data.get("heartbeat", False)
     raw = data.get("status")
     status = _STATUSES.get(raw) if isinstance(raw, str) else None
     if (heartbeat is not True and heartbeat is not False) or (raw is not None and status is None):
         return None
-    return NodeStatusUpdate(status=status, heartbeat=heartbeat)
+    return _UPDATES[(status, heartbeat)]  # frozen, shared
 
 
 def _pattern(path: str) -> re.Pattern[str]:
@@ -85,18 +92,30 @@ class HeartbeatFastPath:
         return None if match is None else match.group(1)
 
     async def serve(self, node_id: str, scope: Scope, receive: Receive, send: Send) -> None:
+        raw = await _read(receive)
+        # one step, under the cluster's lock once (in a worker thread if it is busy)
+        status, headers, body = await self.call(self._answer, node_id, scope, raw)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def _answer(
+        self, node_id: str, scope: Scope, raw: bytes | None
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Authenticate, rate-limit, check the scope, update: status, headers and body."""
         header = authorization(scope)
         if header is not None:
-            await identify(scope, self.auth, self.call, header)
+            try:
+                scope[PRINCIPAL] = self.auth.authenticate(header)
+            except K8sEdgeError as exc:
+                scope[PRINCIPAL] = exc
         headers = [_JSON]
         if self.limiter is not None:
             limited, retry_after = self.limiter.admit(scope)
             if retry_after is not None:
-                await self.limiter.refuse(send, limited, retry_after)
-                return
+                return self.limiter.refusal(limited, retry_after)
             headers += limited
         try:
-            status, body = self.op.status, await self._handle(node_id, header, scope, receive)
+            status, body = self.op.status, self._handle(node_id, header, scope, raw)
         except K8sEdgeError as exc:
             status, payload = self.surface.dialect.error(exc)
             body = orjson.dumps(payload)
@@ -105,25 +124,12 @@ class HeartbeatFastPath:
             status, payload = self.surface.dialect.error(InternalError("internal server error", {}))
             body = orjson.dumps(payload)
         headers.append((b"content-length", b"%d" % len(body)))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        return status, headers, body
 
-    async def _handle(
-        self, node_id: str, header: str | None, scope: Scope, receive: Receive
-    ) -> bytes:
+    def _handle(self, node_id: str, header: str | None, scope: Scope, raw: bytes | None) -> bytes:
         authorize_header(self.op, self.auth, header, {"node_id": node_id}, scope)
-        chunks = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > MAX_BODY:
-                raise too_large(MAX_BODY)
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        raw = b"".join(chunks)
+        if raw is None:
+            raise too_large(MAX_BODY)
         try:
             data = orjson.loads(raw) if raw.strip() else None
         except orjson.JSONDecodeError as exc:
@@ -133,8 +139,24 @@ class HeartbeatFastPath:
                 "the request body must be a JSON object", {"body": "not an object"}
             )
         update = _quick_update(data) or self.surface.dialect.decode(data, self.body_type)
-        node = await self.call(self.method, node_id, update)
+        node = self.method(node_id, update)
         answer = self.op.render(node, {}) if self.op.render is not None else None
         if answer is None:
             answer = self.surface.dialect.encode_result(self.op, node)
         return orjson.dumps(answer)
+
+
+async def _read(receive: Receive) -> bytes | None:
+    """The request body, or None as soon as it is larger than ``MAX_BODY``."""
+    chunks = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None  # not read further: the server drops the rest
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -64,9 +65,14 @@ class _Buckets:
         self.clock = clock
         self.max_keys = max_keys
         self.state: OrderedDict[str, tuple[float, float]] = OrderedDict()  # key -> (tokens, at)
+        self._lock = threading.Lock()
 
     def take(self, key: str) -> tuple[bool, float, float]:
-        """(allowed, tokens left, now)."""
+        """(allowed, tokens left, now); safe from the event loop and worker threads."""
+        with self._lock:
+            return self._take(key)
+
+    def _take(self, key: str) -> tuple[bool, float, float]:
         now = self.clock()
         limit = self.limit
         state = self.state
@@ -120,6 +126,14 @@ class RateLimiter:
         self, send: Send, headers: list[tuple[bytes, bytes]], retry_after: int
     ) -> None:
         """Answer 429 with the documented error body and ``Retry-After``."""
+        status, headers, body = self.refusal(headers, retry_after)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def refusal(
+        self, headers: list[tuple[bytes, bytes]], retry_after: int
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """The 429 answer: status, headers and the documented error body."""
         limit = self.limit
         body = json.dumps(
             {
@@ -130,19 +144,16 @@ class RateLimiter:
                 "details": {"retry_after": retry_after},
             }
         ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 429,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", str(retry_after).encode()),
-                    *headers,
-                ],
-            }
+        return (
+            429,
+            [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(retry_after).encode()),
+                *headers,
+            ],
+            body,
         )
-        await send({"type": "http.response.body", "body": body})
 
 
 class RateLimitMiddleware:

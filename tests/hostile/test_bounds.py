@@ -95,6 +95,34 @@ def test_bodies_over_the_limit_are_413_in_the_documented_body(served: Served) ->
     assert served.snapshot() == before
 
 
+def test_a_heartbeat_body_over_64_kib_is_413_and_changes_nothing(served: Served) -> None:
+    """The heartbeat fast path reads at most 64 KiB (docs/server.md), streamed or not."""
+    node_id, token = _node_token(served)
+    headers = {"Authorization": f"Bearer {token}", "content-type": "application/json"}
+    before = served.snapshot()
+    padded = b'{"heartbeat": true, "status": "active"' + b" " * (64 * 1024) + b"}"
+    answer = httpx.put(
+        f"{served.url}/api/v1/nodes/{node_id}/status", content=padded, headers=headers
+    )
+    assert answer.status_code == 413 and answer.json()["code"] == "PAYLOAD_TOO_LARGE"
+
+    def chunks() -> object:
+        yield b'{"heartbeat": true'
+        for _ in range(100):
+            yield b" " * 4096
+
+    streamed = httpx.put(
+        f"{served.url}/api/v1/nodes/{node_id}/status", content=chunks(), headers=headers
+    )
+    assert streamed.status_code == 413
+    assert served.snapshot() == before
+    # the same heartbeat at a normal size is answered
+    beat = httpx.put(
+        f"{served.url}/api/v1/nodes/{node_id}/status", json={"heartbeat": True}, headers=headers
+    )
+    assert beat.status_code == 200 and beat.json()["status"] == "active"
+
+
 def test_health_answers_while_a_long_operation_holds_the_cluster(served: Served) -> None:
     """The event loop never waits for the cluster: with its lock held (as by a long import
     in a worker thread), /health answers, and a heartbeat waits in a worker thread."""
