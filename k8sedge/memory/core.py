@@ -29,7 +29,7 @@ from ..clock import Clock, SystemClock
 from ..engine import NodeTable, Scheduler
 from ..engine.types import Budget
 from ..errors import BadRequestError, ConflictError, NotFoundError
-from ..kube.admission import NAME_LABEL, admit, forbid_namespace_deletion
+from ..kube.admission import admit, forbid_namespace_deletion
 from ..kube.controllers import Controllers
 from ..kube.events import EventRecorder
 from ..kube.kinds import KINDS, kind_info
@@ -83,14 +83,7 @@ class Extension(Protocol):
 
 INITIAL_OBJECTS: list[tuple[str, dict[str, Any]]] = [
     *[
-        (
-            "namespaces",
-            {
-                "metadata": {"name": n, "labels": {NAME_LABEL: n}},
-                "spec": {"finalizers": ["kubernetes"]},
-                "status": {"phase": "Active"},
-            },
-        )
+        ("namespaces", {"metadata": {"name": n}})
         for n in ("default", "kube-system", "kube-public", "kube-node-lease")
     ],
     (
@@ -190,12 +183,19 @@ class Cluster:
         self.extensions: dict[str, Extension] = {}
         self._listeners: set[Callable[[], None]] = set()
         self.closing = False  # servers are shutting down: open watches end
-        for kind, obj in INITIAL_OBJECTS:
-            self.store.create(kind, copy_object(obj))
+        self._create_initial()
         self.durability: Durability | None = None
         if data_dir is not None:
             self.durability = Durability(self, data_dir)
             self.tokens.on_revoke = self.durability.revoked
+
+    def _create_initial(self) -> None:
+        """The objects every cluster starts with, admitted as any other (namespaces get
+        their label, finalizer and phase)."""
+        for kind, obj in INITIAL_OBJECTS:
+            obj = copy_object(obj)
+            admit(kind, obj, None, self.store)
+            self.store.create(kind, obj)
 
     def close(self) -> None:
         """Write what is left and release the data directory (if any)."""
@@ -387,8 +387,7 @@ class Cluster:
             self.metrics.clear()
             self.scheduler = Scheduler(self.table, self.initial_config, seed=self.seed)
             self._wire_scheduler()
-            for kind, obj in INITIAL_OBJECTS:
-                self.store.create(kind, copy_object(obj))
+            self._create_initial()
             if self.durability is not None:
                 self.durability.cleared()
 

@@ -34,6 +34,7 @@ __all__ = [
     "Principal",
     "client_key",
     "identify",
+    "identify_now",
 ]
 
 MAX_TOKEN = 8 * 1024
@@ -169,12 +170,22 @@ def client_key(scope: Scope) -> str:
     return "ip:" + (str(client[0]) if client else "unknown")
 
 
-async def identify(
-    scope: Scope, auth: Authenticator, call: Call, header: str | None = None
-) -> None:
+def identify_now(scope: Scope, auth: Authenticator) -> str | None:
+    """``identify`` on the calling thread (its caller already holds the backend); returns
+    the ``Authorization`` header."""
+    header = authorization(scope)
+    if header is not None:
+        try:
+            scope[PRINCIPAL] = auth.authenticate(header)
+        except K8sEdgeError as exc:
+            scope[PRINCIPAL] = exc
+    return header
+
+
+async def identify(scope: Scope, auth: Authenticator, call: Call) -> None:
     """Authenticate the request once; keep the ``Principal`` (or the ``UnauthorizedError``)
     in ``scope[PRINCIPAL]`` for rate limiting and the routes."""
-    header = header or authorization(scope)
+    header = authorization(scope)
     if header is not None:
         try:
             scope[PRINCIPAL] = await auth.authenticate_with(header, call)

@@ -22,7 +22,7 @@ from .._ops import Op, Source
 from .._wire import Surface
 from ..errors import BadRequestError, InternalError, K8sEdgeError
 from ..surfaces.edge.models import NodeStatus, NodeStatusUpdate
-from .auth import PRINCIPAL, Authenticator, authorization
+from .auth import Authenticator, identify_now
 from .limits import too_large
 from .ratelimit import RateLimiter
 from .routes import Call, authorize_header
@@ -102,12 +102,7 @@ class HeartbeatFastPath:
         self, node_id: str, scope: Scope, raw: bytes | None
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         """Authenticate, rate-limit, check the scope, update: status, headers and body."""
-        header = authorization(scope)
-        if header is not None:
-            try:
-                scope[PRINCIPAL] = self.auth.authenticate(header)
-            except K8sEdgeError as exc:
-                scope[PRINCIPAL] = exc
+        header = identify_now(scope, self.auth)
         headers = [_JSON]
         if self.limiter is not None:
             limited, retry_after = self.limiter.admit(scope)
